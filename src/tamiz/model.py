@@ -114,6 +114,9 @@ class Designation:
     source_ref: str | None = None  # publisher's reference number / URL
     topics: tuple[str, ...] = ()  # FtM topics: sanction, crime.terror, ...
     kind: str = "sanction"  # sanction | wanted | debarment | export_control
+    # Publication date of the first stored snapshot that carried this designation. Filled by
+    # the store on read (never by parsers), as the fallback when the list states no date.
+    first_seen: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +230,7 @@ class ParseError(ValueError):
 
 
 # -- canonical (de)serialisation ---------------------------------------------------------
+
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value):

@@ -64,7 +64,7 @@ FORMATS: dict[str, Format] = {
         Format("sema-xml", "Canada SEMA consolidated list XML", "sema"),
         Format("bis-dpl", "US BIS Denied Persons List (tab-separated)", "bis_dpl"),
         Format("ftm", "FollowTheMoney entities, JSON lines", "ftm"),
-        Format("csv", "Your own list as CSV (name, aliases, schema, dob, country, ids)", "user_csv"),
+        Format("csv", "Your own list as CSV (name, aliases, schema, dob, ids...)", "user_csv"),
         Format("eu-fsf-xml", "EU Financial Sanctions File XML 1.1", "eu_fsf"),
         Format("uk-conlist-csv", "UK HM Treasury / OFSI ConList CSV (legacy)", "uk_conlist"),
         Format("fbi-wanted-json", "FBI Wanted API list pages, JSON", "fbi_wanted"),

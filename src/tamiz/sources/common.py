@@ -213,7 +213,10 @@ _ID_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bD-?U-?N-?S\b", "duns"),
         (r"\bOGRN\b|registration|registry|business number|company number|chamber of commerce"
          r"|commercial registry|enterprise number|\bUSCC\b|unified social credit", "registration"),
-        (r"national|\bNID\b|identity|identification|\bDNI\b|\bCNIC\b|\bCNI\b|personal id", "national_id"),
+        (
+            r"national|\bNID\b|identity|identification|\bDNI\b|\bCNIC\b|\bCNI\b|personal id",
+            "national_id",
+        ),
         (r"aircraft|serial|tail|\bMSN\b", "aircraft_id"),
         (r"driver", "drivers_license"),
         (r"residency|resident|permit|visa", "residence_permit"),

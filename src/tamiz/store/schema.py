@@ -1,0 +1,156 @@
+"""Database schema (SQLAlchemy 2.0 typed ORM). Alembic migrations live in ``migrations/``.
+
+Snapshots are immutable: a snapshot row, its file list and its entity membership are written
+once, in the same transaction that (possibly) activates it. Entity content is stored once per
+distinct version (keyed by its sha256 fingerprint), so a daily list that changes a handful of
+entries costs a handful of new rows plus the membership list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    format: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(Text)
+    active_snapshot_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RawFileRow(Base):
+    """A raw published file, content-addressed; bytes live in the blob store."""
+
+    __tablename__ = "raw_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SnapshotRow(Base):
+    __tablename__ = "snapshots"
+
+    # sha256 over dataset, format and the sorted raw-file hashes (content address), shortened
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dataset: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    format: Mapped[str] = mapped_column(String(40))
+    published: Mapped[dt.date] = mapped_column(Date, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    entity_count: Mapped[int] = mapped_column(Integer)
+    designation_count: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapshotFileRow(Base):
+    __tablename__ = "snapshot_files"
+
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("snapshots.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_files.sha256"), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class EntityVersionRow(Base):
+    """One distinct content of one entity: canonical JSON, keyed by its fingerprint."""
+
+    __tablename__ = "entity_versions"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), index=True)
+    schema: Mapped[str] = mapped_column(String(40))
+    caption: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # canonical JSON, UTF-8
+
+
+class SnapshotEntityRow(Base):
+    __tablename__ = "snapshot_entities"
+
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("snapshots.id"), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version_hash: Mapped[str] = mapped_column(ForeignKey("entity_versions.hash"))
+
+    __table_args__ = (Index("ix_snapshot_entities_entity", "entity_id"),)
+
+
+class VersionDesignationRow(Base):
+    """Programs of an entity version, for "who is designated under X as of D" queries."""
+
+    __tablename__ = "version_designations"
+
+    version_hash: Mapped[str] = mapped_column(ForeignKey("entity_versions.hash"), primary_key=True)
+    program: Mapped[str] = mapped_column(String(100), primary_key=True)
+    authority: Mapped[str] = mapped_column(Text)
+    listed_on: Mapped[str | None] = mapped_column(String(10))
+
+    __table_args__ = (Index("ix_version_designations_program", "program"),)
+
+
+class VersionRelationRow(Base):
+    """Resolved relations of an entity version, for reverse ("who links to X") lookups."""
+
+    __tablename__ = "version_relations"
+
+    version_hash: Mapped[str] = mapped_column(ForeignKey("entity_versions.hash"), primary_key=True)
+    target_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    __table_args__ = (Index("ix_version_relations_target", "target_id"),)
+
+
+class FirstSeenRow(Base):
+    """Publication date of the first snapshot in which an entity carried a program.
+
+    Lists such as OFAC's CSV do not state listing dates; this is the fallback ``listed_on``.
+    """
+
+    __tablename__ = "designation_first_seen"
+
+    dataset: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    program: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_published: Mapped[dt.date] = mapped_column(Date)
+
+
+class ActivationRow(Base):
+    """Every activation of a snapshot, in order: which list version was live when."""
+
+    __tablename__ = "activations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset: Mapped[str] = mapped_column(String(100), index=True)
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("snapshots.id"))
+    previous_snapshot_id: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FetchStateRow(Base):
+    """HTTP validators of the last successful download of an official URL."""
+
+    __tablename__ = "fetch_state"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
