@@ -1,0 +1,66 @@
+"""Similarity of two name tokens, with the reason a reviewer can read.
+
+``how`` is one of ``exact``, ``translit`` (variant table, or equal consonant skeletons when
+either token was written in a non-Latin script), ``phonetic`` (equal skeletons of two Latin
+tokens), ``nickname``, ``edit`` (typo distance), ``initial``. Numbers only match exactly.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import OSA
+
+from tamiz.index.names import are_nicknames, are_variants
+from tamiz.index.normalize import LATIN, Token
+
+MIN_SIMILARITY = 0.7
+
+
+def _edit_similarity(a: str, b: str) -> float:
+    longest = max(len(a), len(b))
+    if longest == 0:
+        return 0.0
+    d = OSA.distance(a, b, score_cutoff=3)
+    if d > 3:
+        return 0.0
+    # A single edit in a short token is much more damaging than in a long one.
+    if longest <= 3 and d >= 1:
+        return 0.0
+    if longest <= 5 and d >= 2:
+        return 0.0
+    return 1.0 - d / longest
+
+
+def token_similarity(q: Token, v: Token) -> tuple[float, str]:
+    """(similarity in [0, 1], how). Below MIN_SIMILARITY the tokens count as different."""
+    a, b = q.text, v.text
+    if a == b:
+        return 1.0, "exact"
+    if q.is_number or v.is_number:
+        return 0.0, "number"
+    if len(a) == 1 or len(b) == 1:
+        if a[0] == b[0]:
+            return 0.8, "initial"
+        return 0.0, "initial"
+    if are_variants(a, b):
+        return 0.95, "translit"
+    if are_nicknames(a, b):
+        return 0.9, "nickname"
+    lenient = q.script != LATIN or v.script != LATIN
+    edit = _edit_similarity(a, b)
+    sk_a, sk_b = q.skel, v.skel
+    if lenient:
+        if sk_a == sk_b:
+            return (0.95 if len(sk_a) >= 3 else 0.9), "translit"
+        if len(sk_a) >= 4 and len(sk_b) >= 4 and OSA.distance(sk_a, sk_b, score_cutoff=1) <= 1:
+            return max(0.8, edit), "translit"
+        if edit >= MIN_SIMILARITY:
+            return edit, "edit"
+        return 0.0, "translit"
+    if sk_a == sk_b and len(sk_a) >= 3:
+        sim = max(0.85, 0.6 + 0.4 * edit)
+        if edit > sim:
+            return edit, "edit"
+        return sim, "phonetic"
+    if edit >= MIN_SIMILARITY:
+        return edit, "edit"
+    return 0.0, "edit"
