@@ -1,0 +1,515 @@
+"""The compiled name index: vocabulary, postings and the little per-entity data that
+matching and result display need (never whole entities).
+
+Layout (numpy arrays, saved in one ``.npz`` file):
+
+- vocabulary: token texts, skeleton keys, script class, legal flag, weight in bits;
+- ``post_ptr``/``post_name``: for each vocabulary token the names containing it (CSR);
+- ``name_ptr``/``name_tok``: the tokens of each name; ``name_entity``, ``name_kind``;
+- fuzzy lookup: hashed deletion neighbourhoods of token texts and of skeletons (SymSpell
+  style), so a query token finds its typo and spelling variants without scanning;
+- per entity: id, caption, schema, datasets, programs, birth dates, countries, normalised
+  identifiers, gender.
+
+Retrieval (:meth:`CompiledIndex.expand` and :meth:`CompiledIndex.accumulate`) expands each
+query token to the similar vocabulary tokens and adds, for every name in their postings, the
+query token's weight times the similarity: an upper bound of how much of the query a name
+can match. Nothing ever iterates over all names.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+
+from tamiz.index.names import are_nicknames, nickname_pairs, prior_bits, variant_groups
+from tamiz.index.normalize import ABJAD, HAN, HANGUL, LATIN, TRANSLIT, Token, tokenize
+from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
+from tamiz.model import Entity, NameKind, Schema
+
+FORMAT_VERSION = 1
+SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL)
+KINDS = tuple(k.value for k in NameKind)
+SCHEMAS = tuple(s for s in Schema)
+ARTICLE_PREFIXES = ("al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "abu", "bin")
+
+LEGAL_BITS = 1.5
+NUMBER_BITS = 4.0
+INITIAL_BITS = 3.0
+MIN_BITS = 1.0
+MAX_BITS = 17.0
+
+
+def token_weight(token: Token, prior: float, list_bits: float | None = None) -> float:
+    """Information of a token in bits: general prior and list frequency, whichever is
+    lower, clipped; legal forms, numbers and initials get fixed small weights."""
+    if token.legal:
+        return min(prior, list_bits or prior, LEGAL_BITS)
+    if token.is_number:
+        return NUMBER_BITS
+    if token.is_initial:
+        return INITIAL_BITS
+    bits = prior if list_bits is None else min(prior, list_bits)
+    return min(max(bits, MIN_BITS), MAX_BITS)
+
+
+def _h(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def deletion_keys(text: str) -> list[str]:
+    """The text and every string one deletion away (tokens of 4+ characters)."""
+    if len(text) < 4:
+        return [text]
+    return [text, *list({text[:i] + text[i + 1 :] for i in range(len(text))})]
+
+
+def normalize_id(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class EntityInfo:
+    id: str
+    caption: str
+    schema: Schema
+    datasets: tuple[str, ...]
+    programs: tuple[str, ...]
+    birth_dates: tuple[tuple[str, str | None, bool], ...]
+    countries: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    gender: str | None
+
+
+class CompiledIndex:
+    """Immutable after construction; safe to share between threads."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        self.vocab: list[str] = meta["vocab"]
+        self.vocab_skel: list[str] = meta["vocab_skel"]
+        self.vocab_script = arrays["vocab_script"]
+        self.vocab_legal = arrays["vocab_legal"]
+        self.vocab_weight = arrays["vocab_weight"]
+        self.post_ptr = arrays["post_ptr"]
+        self.post_name = arrays["post_name"]
+        self.name_ptr = arrays["name_ptr"]
+        self.name_tok = arrays["name_tok"]
+        self.name_entity = arrays["name_entity"]
+        self.name_kind = arrays["name_kind"]
+        self.del_hash = arrays["del_hash"]
+        self.del_vid = arrays["del_vid"]
+        self.skel_del_hash = arrays["skel_del_hash"]
+        self.skel_del_vid = arrays["skel_del_vid"]
+        self.entity_schema = arrays["entity_schema"]
+        self.entity_dataset = arrays["entity_dataset"]
+        self.name_text: list[str] = meta["name_text"]
+        self.entity_ids: list[str] = meta["entity_ids"]
+        self.captions: list[str] = meta["captions"]
+        self.dataset_names: list[str] = meta["datasets"]
+        self.entity_programs: list[list[str]] = meta["programs"]
+        self.entity_dates: list[list] = meta["dates"]
+        self.entity_countries: list[list[str]] = meta["countries"]
+        self.entity_ids_norm: list[list[str]] = meta["identifiers"]
+        self.entity_gender: list[str | None] = meta["gender"]
+        self.n_names = len(self.name_entity)
+        self.vid = {t: i for i, t in enumerate(self.vocab)}
+        self.tokens = [
+            Token(t, s, SCRIPTS[int(sc)], bool(lg))
+            for t, s, sc, lg in zip(
+                self.vocab,
+                self.vocab_skel,
+                self.vocab_script.tolist(),
+                self.vocab_legal.tolist(),
+                strict=True,
+            )
+        ]
+        skel_map: dict[str, list[int]] = {}
+        for i, s in enumerate(self.vocab_skel):
+            skel_map.setdefault(s, []).append(i)
+        self.skel_map = skel_map
+        id_map: dict[str, list[int]] = {}
+        for e, ids in enumerate(self.entity_ids_norm):
+            for v in ids:
+                id_map.setdefault(v, []).append(e)
+        self.id_map = id_map
+        self.entity_index = {eid: i for i, eid in enumerate(self.entity_ids)}
+        self._expand_cache: dict[tuple[str, str, str], dict[int, tuple[float, str]]] = {}
+        self._weights_list = self.vocab_weight.tolist()
+
+    # -- construction ------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity]) -> CompiledIndex:
+        vocab: dict[str, int] = {}
+        vocab_tok: list[Token] = []
+        name_toks: list[list[int]] = []
+        name_entity: list[int] = []
+        name_kind: list[int] = []
+        name_text: list[str] = []
+        ent_ids: list[str] = []
+        captions: list[str] = []
+        schemas: list[int] = []
+        ds_index: dict[str, int] = {}
+        ent_ds: list[int] = []
+        programs: list[list[str]] = []
+        dates: list[list] = []
+        countries: list[list[str]] = []
+        idents: list[list[str]] = []
+        genders: list[str | None] = []
+        seen_ids: set[str] = set()
+        for ent in entities:
+            if ent.id in seen_ids:
+                raise ValueError(f"duplicate entity id {ent.id!r} in index input")
+            seen_ids.add(ent.id)
+            e = len(ent_ids)
+            org = ent.schema is not Schema.PERSON
+            seen_names: set[tuple[int, ...]] = set()
+            added = 0
+            for name in ent.names:
+                if not name.full or not name.full.strip():
+                    continue
+                try:
+                    toks = tokenize(name.full[:2000], organisation=org)
+                except Exception:  # a malformed published name must not stop the build
+                    continue
+                if not toks:
+                    continue
+                ids = []
+                for t in toks[:24]:
+                    v = vocab.get(t.text)
+                    if v is None:
+                        v = vocab[t.text] = len(vocab_tok)
+                        vocab_tok.append(t)
+                    ids.append(v)
+                key = tuple(ids)
+                if key in seen_names:
+                    continue
+                seen_names.add(key)
+                name_toks.append(ids)
+                name_entity.append(e)
+                name_kind.append(KINDS.index(name.kind.value))
+                name_text.append(name.full)
+                added += 1
+            if not added:
+                continue
+            ent_ids.append(ent.id)
+            captions.append(ent.caption)
+            schemas.append(SCHEMAS.index(ent.schema))
+            ent_ds.append(ds_index.setdefault(ent.dataset, len(ds_index)))
+            programs.append(list(ent.programs))
+            dates.append([[d.value, d.end, d.circa] for d in ent.birth_dates if d.value])
+            ccs = [*ent.nationalities, *ent.citizenships, *ent.countries]
+            ccs += [a.country for a in ent.addresses if a.country]
+            countries.append(sorted({c for c in ccs if c and len(c) == 2}))
+            norm = {normalize_id(i.value) for i in ent.identifiers if i.value}
+            idents.append(sorted(v for v in norm if len(v) >= 4))
+            genders.append(ent.gender)
+
+        n_names = len(name_toks)
+        df = np.zeros(len(vocab_tok), dtype=np.int64)
+        for ids in name_toks:
+            for v in set(ids):
+                df[v] += 1
+        weights = np.empty(len(vocab_tok), dtype=np.float32)
+        for v, t in enumerate(vocab_tok):
+            list_bits = math.log2((n_names + 1) / (df[v] + 0.5))
+            weights[v] = token_weight(t, prior_bits(t.text, t.skel, t.script == ABJAD), list_bits)
+
+        name_ptr = np.zeros(n_names + 1, dtype=np.int64)
+        name_ptr[1:] = np.cumsum([len(x) for x in name_toks])
+        name_tok = np.fromiter((v for ids in name_toks for v in ids), dtype=np.int32)
+        # Postings: sort (token, name) pairs.
+        owner = np.repeat(np.arange(n_names, dtype=np.int32), np.diff(name_ptr))
+        order = np.lexsort((owner, name_tok))
+        sorted_tok = name_tok[order]
+        post_name = owner[order]
+        post_ptr = np.zeros(len(vocab_tok) + 1, dtype=np.int64)
+        np.add.at(post_ptr, sorted_tok + 1, 1)
+        post_ptr = np.cumsum(post_ptr)
+        # Drop duplicate (token, name) pairs from repeated tokens in one name.
+        keep = np.ones(len(post_name), dtype=bool)
+        keep[1:] = (sorted_tok[1:] != sorted_tok[:-1]) | (post_name[1:] != post_name[:-1])
+        if not keep.all():
+            post_name = post_name[keep]
+            counts = np.bincount(sorted_tok[keep], minlength=len(vocab_tok))
+            post_ptr = np.zeros(len(vocab_tok) + 1, dtype=np.int64)
+            post_ptr[1:] = np.cumsum(counts)
+
+        dh, dv, sh, sv = [], [], [], []
+        for v, t in enumerate(vocab_tok):
+            if t.is_number:
+                continue
+            for k in deletion_keys(t.text):
+                dh.append(_h(k))
+                dv.append(v)
+            if len(t.skel) >= 4:
+                for k in deletion_keys(t.skel):
+                    sh.append(_h(k))
+                    sv.append(v)
+        del_hash, del_vid = _sorted_pairs(dh, dv)
+        skel_del_hash, skel_del_vid = _sorted_pairs(sh, sv)
+
+        arrays = {
+            "vocab_script": np.array([SCRIPTS.index(t.script) for t in vocab_tok], dtype=np.uint8),
+            "vocab_legal": np.array([t.legal for t in vocab_tok], dtype=np.bool_),
+            "vocab_weight": weights,
+            "post_ptr": post_ptr,
+            "post_name": post_name.astype(np.int32),
+            "name_ptr": name_ptr,
+            "name_tok": name_tok,
+            "name_entity": np.array(name_entity, dtype=np.int32),
+            "name_kind": np.array(name_kind, dtype=np.uint8),
+            "del_hash": del_hash,
+            "del_vid": del_vid,
+            "skel_del_hash": skel_del_hash,
+            "skel_del_vid": skel_del_vid,
+            "entity_schema": np.array(schemas, dtype=np.uint8),
+            "entity_dataset": np.array(ent_ds, dtype=np.int32),
+        }
+        meta = {
+            "format": FORMAT_VERSION,
+            "vocab": [t.text for t in vocab_tok],
+            "vocab_skel": [t.skel for t in vocab_tok],
+            "name_text": name_text,
+            "entity_ids": ent_ids,
+            "captions": captions,
+            "datasets": list(ds_index),
+            "programs": programs,
+            "dates": dates,
+            "countries": countries,
+            "identifiers": idents,
+            "gender": genders,
+        }
+        return cls(arrays, meta)
+
+    # -- persistence -------------------------------------------------------------------
+
+    def save(self, path) -> None:
+        meta = {
+            "format": FORMAT_VERSION,
+            "vocab": self.vocab,
+            "vocab_skel": self.vocab_skel,
+            "name_text": self.name_text,
+            "entity_ids": self.entity_ids,
+            "captions": self.captions,
+            "datasets": self.dataset_names,
+            "programs": self.entity_programs,
+            "dates": self.entity_dates,
+            "countries": self.entity_countries,
+            "identifiers": self.entity_ids_norm,
+            "gender": self.entity_gender,
+        }
+        arrays = {k: getattr(self, k) for k in _ARRAYS}
+        blob = np.frombuffer(orjson.dumps(meta), dtype=np.uint8)
+        buf = io.BytesIO()
+        np.savez(buf, meta=blob, **arrays)
+        with open(path, "wb") as fh:
+            fh.write(buf.getvalue())
+
+    @classmethod
+    def load(cls, path) -> CompiledIndex:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = orjson.loads(arrays.pop("meta").tobytes())
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION}")
+        return cls(arrays, meta)
+
+    # -- lookups -----------------------------------------------------------------------
+
+    def name_tokens(self, n: int) -> list[int]:
+        return self.name_tok[self.name_ptr[n] : self.name_ptr[n + 1]].tolist()
+
+    def entity_info(self, e: int) -> EntityInfo:
+        return EntityInfo(
+            id=self.entity_ids[e],
+            caption=self.captions[e],
+            schema=SCHEMAS[int(self.entity_schema[e])],
+            datasets=(self.dataset_names[int(self.entity_dataset[e])],),
+            programs=tuple(self.entity_programs[e]),
+            birth_dates=tuple((d[0], d[1], bool(d[2])) for d in self.entity_dates[e]),
+            countries=tuple(self.entity_countries[e]),
+            identifiers=tuple(self.entity_ids_norm[e]),
+            gender=self.entity_gender[e],
+        )
+
+    def query_weight(self, token: Token) -> float:
+        """Weight of a query token: the list's weight when the list knows the token, else
+        the general prior (for an abjad token, that of its best transliteration)."""
+        v = self.vid.get(token.text)
+        if v is not None and token.script != ABJAD:
+            return self._weights_list[v]
+        prior = prior_bits(token.text, token.skel, token.script == ABJAD)
+        if token.script == ABJAD:
+            best = None
+            for vid, (sim, _) in self.expand(token).items():
+                if sim >= 0.9:
+                    w = self._weights_list[vid]
+                    best = w if best is None else max(best, w)
+            if best is not None:
+                prior = min(prior, best)
+        return token_weight(token, prior)
+
+    def _lookup_hash(self, hashes: np.ndarray, vids: np.ndarray, keys: list[str]) -> set[int]:
+        if not len(hashes):
+            return set()
+        hk = np.array([_h(k) for k in keys], dtype=np.uint32)
+        lo = np.searchsorted(hashes, hk, side="left")
+        hi = np.searchsorted(hashes, hk, side="right")
+        out: set[int] = set()
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            if b > a:
+                out.update(vids[a:b].tolist())
+        return out
+
+    def expand(self, token: Token) -> dict[int, tuple[float, str]]:
+        """Vocabulary tokens similar to ``token``: {vocab id: (similarity, how)}."""
+        key = (token.text, token.skel, token.script)
+        cached = self._expand_cache.get(key)
+        if cached is not None:
+            return cached
+        cands: set[int] = set()
+        text = token.text
+        v = self.vid.get(text)
+        if v is not None:
+            cands.add(v)
+        if token.is_number:
+            out = {v: (1.0, "exact")} if v is not None else {}
+            self._remember(key, out)
+            return out
+        if token.is_initial:
+            out = {v: (1.0, "exact")} if v is not None else {}
+            self._remember(key, out)
+            return out
+        groups = variant_groups()
+        if text in groups:
+            for word, g in groups.items():
+                if g & groups[text] and word in self.vid:
+                    cands.add(self.vid[word])
+        for _a, b in nickname_pairs_for(text):
+            if b in self.vid:
+                cands.add(self.vid[b])
+        lenient = token.script != LATIN
+        if len(token.skel) >= 3 or lenient:
+            cands.update(self.skel_map.get(token.skel, ()))
+        cands |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
+        if lenient and len(token.skel) >= 4:
+            cands |= self._lookup_hash(
+                self.skel_del_hash, self.skel_del_vid, deletion_keys(token.skel)
+            )
+        for prefix in ARTICLE_PREFIXES:
+            if text.startswith(prefix) and len(text) - len(prefix) >= 4:
+                rest = text[len(prefix) :]
+                if rest in self.vid:
+                    cands.add(self.vid[rest])
+        out: dict[int, tuple[float, str]] = {}
+        for c in cands:
+            other = self.tokens[c]
+            s, how = token_similarity(token, other)
+            if s < MIN_SIMILARITY and other.text != text:
+                # Article glued on: alzawahiri / zawahiri.
+                for prefix in ARTICLE_PREFIXES:
+                    if text == prefix + other.text:
+                        s, how = 0.95, "translit"
+                        break
+            if s >= MIN_SIMILARITY:
+                out[c] = (s, how)
+        self._remember(key, out)
+        return out
+
+    def _remember(self, key, value) -> None:
+        if len(self._expand_cache) > 200_000:
+            self._expand_cache.clear()
+        self._expand_cache[key] = value
+
+    def split_compound(self, token: Token) -> list[tuple[int, int]]:
+        """Ways to read a query token as two adjacent list tokens (petrogreen -> petro green)."""
+        text = token.text
+        out = []
+        if len(text) < 6 or token.is_number:
+            return out
+        for k in range(3, len(text) - 2):
+            a, b = self.vid.get(text[:k]), self.vid.get(text[k:])
+            if a is not None and b is not None:
+                out.append((a, b))
+        return out
+
+    def accumulate(
+        self, groups: Sequence[tuple[float, dict[int, tuple[float, str]]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Names reached by any expansion and, per name, the sum of weight x similarity.
+
+        ``groups`` is a list of (query weight, expansions). Returns (name ids, amounts).
+        """
+        ids: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        ptr = self.post_ptr
+        for weight, exp in groups:
+            for vid, (sim, _) in exp.items():
+                a, b = int(ptr[vid]), int(ptr[vid + 1])
+                if b > a:
+                    ids.append(self.post_name[a:b])
+                    vals.append(np.full(b - a, weight * sim, dtype=np.float32))
+        if not ids:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        all_ids = np.concatenate(ids)
+        all_vals = np.concatenate(vals)
+        if len(all_ids) > self.n_names // 4:
+            acc = np.bincount(all_ids, weights=all_vals, minlength=self.n_names)
+            hit = np.flatnonzero(acc)
+            return hit.astype(np.int32), acc[hit]
+        uniq, inv = np.unique(all_ids, return_inverse=True)
+        sums = np.bincount(inv, weights=all_vals)
+        return uniq.astype(np.int32), sums
+
+
+def nickname_pairs_for(text: str) -> list[tuple[str, str]]:
+    return _nick_index().get(text, [])
+
+
+_NICKS: dict[str, list[tuple[str, str]]] | None = None
+
+
+def _nick_index() -> dict[str, list[tuple[str, str]]]:
+    global _NICKS
+    if _NICKS is None:
+        idx: dict[str, list[tuple[str, str]]] = {}
+        for a, b in nickname_pairs():
+            idx.setdefault(a, []).append((a, b))
+        _NICKS = idx
+    return _NICKS
+
+
+_ARRAYS = (
+    "vocab_script",
+    "vocab_legal",
+    "vocab_weight",
+    "post_ptr",
+    "post_name",
+    "name_ptr",
+    "name_tok",
+    "name_entity",
+    "name_kind",
+    "del_hash",
+    "del_vid",
+    "skel_del_hash",
+    "skel_del_vid",
+    "entity_schema",
+    "entity_dataset",
+)
+
+
+def _sorted_pairs(hashes: list[int], vids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    h = np.array(hashes, dtype=np.uint32)
+    v = np.array(vids, dtype=np.int32)
+    order = np.argsort(h, kind="stable")
+    return h[order], v[order]
+
+
+__all__ = ["CompiledIndex", "EntityInfo", "are_nicknames", "token_weight"]

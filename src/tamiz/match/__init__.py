@@ -1,0 +1,93 @@
+"""Name matching: find a listed party behind any spelling, with few false alerts, fast.
+
+Design
+======
+
+**Normalisation** (:mod:`tamiz.index.normalize`). Every name, list-side and query-side, is
+cleaned (NFKC, control characters to spaces, case folded), transliterated per script
+(``anyascii``; ``pypinyin`` for Chinese; own letter tables for Arabic/Persian and Hebrew,
+whose short vowels are unwritten; Korean syllables with the lists' surname spellings) and
+split into tokens. Particles (``al``, ``de``, ``bin``) and honorifics vanish, legal forms and
+organisation words get one spelling (``Limited``/``LTD`` -> ``ltd``, ``INTL`` ->
+``international``, ``ООО`` -> ``ooo``) and a small weight. Each token carries a
+vowel-tolerant consonant *skeleton* (``Qaddafi``/``Gaddafi``/``Kadhafi``/``القذافي`` ->
+``kdf``).
+
+**Token similarity** (:mod:`tamiz.index.similarity`): exact; ``translit`` (variant table:
+Mohammed/Mohd, Yusuf/Jusuf, Abd al-/Abdul; or equal skeletons when a token comes from a
+non-Latin script); ``phonetic`` (equal skeletons of Latin tokens, scaled by edit
+similarity); ``nickname`` (Robert/Bob); ``edit`` (OSA distance, length-aware); ``initial``.
+Numbers only match exactly.
+
+**Retrieval** (:mod:`tamiz.index.compiled`). The index holds a token vocabulary with
+postings (token -> names), a skeleton map and hashed one-deletion neighbourhoods of tokens
+and skeletons. A query token expands to the similar vocabulary tokens through those maps
+(never a scan); adjacent query tokens are also tried glued (``al zawahiri`` ->
+``alzawahiri``) and a long token split (``petrogreen`` -> ``petro green``). Adding
+``weight x similarity`` over the postings gives, per name, an upper bound of the query share
+it can match, hence an upper bound of its score: only entities whose bound reaches the
+threshold are scored, best bound first, stopping when no remaining bound can enter the top
+``limit``. ``MatchIndex.search_exhaustive`` scores every entity to measure that retrieval
+loses nothing (see tests/test_match_index.py).
+
+**Alignment and weighting** (:mod:`tamiz.match.scoring`). Query tokens are aligned
+one-to-one (or two-to-one for glued compounds) with the list name's tokens, greedily by
+similarity x weight. A token's weight is its information in bits: the lower of the
+list's own frequency and a general name-frequency prior (US census surnames, popular
+forenames/surnames of ~100 countries, Arabic names; ``tamiz/data/names``), so ``maduro``
+weighs ~14 bits and ``mohammed`` ~5. From the alignment come: the weighted share of the query
+matched, the share of the list name matched, matched bits, bits left unmatched on each
+side and their minimum (a *conflict*: both sides have something the other lacks, e.g. a
+different given name), and mean similarity. A different number on both sides
+(``ZU ZAG BONG 5``/``6``) is a strong negative.
+
+**Evidence**: birth date (exact / same month / same year / within a year / contradicting),
+countries (any agreeing nationality, citizenship, residence or address country), identifiers
+(an exact normalised id match is strong; ids on both sides with none shared weakens a
+little), gender, and schema compatibility (Person vs Vessel/Organization is incompatible;
+Organization/Company/LegalEntity are compatible; LegalEntity and Thing match anything
+suitable). Weak aliases subtract a fixed amount; former names a little.
+
+**Calibration**: ``score = sigmoid(z)`` with ``z`` the sum of the name term (a logistic
+model over the features above) and the evidence log-odds. The name coefficients were fitted
+by logistic regression on pairs from ``../shared/data/eval`` (transliteration dev pairs,
+nicknames) plus leave-one-alias-out pairs and hard negatives retrieved from the lists
+(``python -m tamiz.match.calibrate``). The score therefore reads as the probability that
+the two names denote the same party *among the candidates a search retrieves* (hard
+candidates, roughly balanced), not among random pairs.
+
+**Default threshold** ``DEFAULT_THRESHOLD = 0.70``: a result at or above it is a ``match``
+(an alert for a reviewer). At 0.70 a name-only query for a list entry's spelling variant,
+transliteration, reordering or alias is found (>= 99 % on the alias sets where the alias is
+a form of the same name), while a clean name alerts a few times per thousand (see the
+README's benchmark table). Raise it to cut alerts on common names; pass birth date and
+nationality to separate namesakes.
+
+Bad input raises :class:`QueryError` (a ``ValueError``) with a one-line message: empty or
+punctuation-only names, names longer than 1,000 characters (rejected, not truncated), an
+unknown schema, a malformed date, an unknown country. Control characters in names are
+turned into spaces.
+"""
+
+from tamiz.match.engine import (
+    ALGORITHM,
+    DEFAULT_THRESHOLD,
+    MatchIndex,
+    MatchResult,
+    compare,
+)
+from tamiz.match.explain import AlignedToken, AttributeEffect, Explanation
+from tamiz.match.query import Query, QueryError
+
+__all__ = [
+    "ALGORITHM",
+    "DEFAULT_THRESHOLD",
+    "AlignedToken",
+    "AttributeEffect",
+    "Explanation",
+    "MatchIndex",
+    "MatchResult",
+    "Query",
+    "QueryError",
+    "compare",
+]

@@ -1,0 +1,503 @@
+"""Search and compare: retrieval over the compiled index, scoring, explanations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tamiz.index.compiled import KINDS, CompiledIndex, EntityInfo, normalize_id, token_weight
+from tamiz.index.names import prior_bits
+from tamiz.index.normalize import ABJAD, Token, tokenize
+from tamiz.match.explain import AlignedToken, AttributeEffect, Explanation, summarize
+from tamiz.match.query import Query, QueryError
+from tamiz.match.scoring import (
+    KIND_ADJUST,
+    Evidence,
+    NameScore,
+    country_evidence,
+    dob_evidence,
+    gender_evidence,
+    id_evidence,
+    logit,
+    name_score,
+    name_z_bound,
+    schema_evidence,
+    sigmoid,
+)
+from tamiz.model import DateValue, Entity, Schema
+
+DEFAULT_THRESHOLD = 0.70
+ALGORITHM = "tamiz-name-v1"
+# Most entities fully scored per query name; candidates come best-bound first, so this only
+# bites on queries made of very common tokens, whose candidates all score low.
+MAX_SCORED = 400
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    entity_id: str
+    score: float
+    match: bool
+    explanation: Explanation
+    caption: str = ""
+    schema: str = ""
+    datasets: tuple[str, ...] = ()
+    programs: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.entity_id,
+            "caption": self.caption,
+            "schema": self.schema,
+            "score": round(self.score, 4),
+            "match": self.match,
+            "datasets": list(self.datasets),
+            "programs": list(self.programs),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+# -- shared scoring of one query against one entity ---------------------------------------
+
+
+def _evidence(query: Query, info: EntityInfo) -> list[Evidence]:
+    dates = [DateValue(v, end, circa) for v, end, circa in info.birth_dates]
+    out = [
+        schema_evidence(query.schema, info.schema),
+        dob_evidence(query.birth_dates, dates),
+        country_evidence(query.countries, info.countries),
+        id_evidence(query.identifiers, info.identifiers),
+        gender_evidence(query.gender, info.gender),
+    ]
+    return [e for e in out if e is not None]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    text: str
+    tokens: tuple[Token, ...]
+    weights: list[float]
+
+
+def _result(
+    query_name: _Prepared,
+    list_name: str,
+    list_tokens: Sequence[Token],
+    list_weights: Sequence[float],
+    kind: str,
+    ns: NameScore,
+    evidence: list[Evidence],
+    info: EntityInfo,
+    threshold: float,
+) -> MatchResult:
+    z_name = ns.z + KIND_ADJUST.get(kind, 0.0)
+    z = z_name + sum(e.effect for e in evidence)
+    score = sigmoid(z)
+    aligned = []
+    used_q: set[int] = set()
+    used_n: set[int] = set()
+    for e in ns.edges:
+        aligned.append(
+            AlignedToken(
+                query=" ".join(query_name.tokens[i].text for i in e.q),
+                listed=" ".join(list_tokens[j].text for j in e.n),
+                how=e.how,
+                weight=sum(query_name.weights[i] for i in e.q),
+                similarity=e.sim,
+            )
+        )
+        used_q.update(e.q)
+        used_n.update(e.n)
+    uq = tuple(t.text for i, t in enumerate(query_name.tokens) if i not in used_q)
+    un = tuple(t.text for j, t in enumerate(list_tokens) if j not in used_n)
+    attrs = tuple(AttributeEffect(e.kind, e.outcome, e.effect, e.detail) for e in evidence)
+    feats = dict(ns.features)
+    if ns.number_conflict:
+        feats["number_conflict"] = 1.0
+    expl = Explanation(
+        query_name=query_name.text,
+        matched_name=list_name,
+        name_kind=kind,
+        aligned=tuple(aligned),
+        unmatched_query=uq,
+        unmatched_list=un,
+        name_score=sigmoid(z_name),
+        attributes=attrs,
+        features=feats,
+        summary=summarize(score, list_name, kind, tuple(aligned), uq, un, attrs),
+    )
+    return MatchResult(
+        entity_id=info.id,
+        score=score,
+        match=score >= threshold,
+        explanation=expl,
+        caption=info.caption,
+        schema=info.schema.value,
+        datasets=info.datasets,
+        programs=info.programs,
+    )
+
+
+# -- the index ----------------------------------------------------------------------------
+
+
+class MatchIndex:
+    """Compiled, immutable index of list entities; thread-safe for readers."""
+
+    def __init__(self, compiled: CompiledIndex) -> None:
+        self._ix = compiled
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity]) -> MatchIndex:
+        return cls(CompiledIndex.build(entities))
+
+    def save(self, path: str | os.PathLike) -> None:
+        self._ix.save(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> MatchIndex:
+        return cls(CompiledIndex.load(path))
+
+    def __len__(self) -> int:
+        return len(self._ix.entity_ids)
+
+    def entity_ids(self) -> list[str]:
+        return list(self._ix.entity_ids)
+
+    @property
+    def name_count(self) -> int:
+        return self._ix.n_names
+
+    # -- preparation -------------------------------------------------------------------
+
+    def _prepare(self, query: Query) -> list[_Prepared]:
+        out = []
+        for text, tokens in query.prepared:
+            if query.schema is Schema.PERSON:
+                tokens = tokenize(text, organisation=False) or tokens
+            tokens = tokens[:24]
+            out.append(_Prepared(text, tokens, [self._ix.query_weight(t) for t in tokens]))
+        return out
+
+    def _sim_fn(self, memo: dict, exps: list[dict]):
+        tokens = self._ix.tokens
+
+        def sim(i: int, qt: Token, vid: int, _nt: Token) -> tuple[float, str]:
+            key = (i, vid)
+            r = memo.get(key)
+            if r is None:
+                r = exps[i].get(vid)
+                if r is None:
+                    from tamiz.index.similarity import token_similarity
+
+                    r = token_similarity(qt, tokens[vid])
+                memo[key] = r
+            return r
+
+        return sim
+
+    def _score_entity(
+        self,
+        e: int,
+        names: Sequence[int] | None,
+        prepared: list[_Prepared],
+        sims: list,
+        evidence: list[Evidence],
+        threshold: float,
+    ) -> MatchResult | None:
+        ix = self._ix
+        info = ix.entity_info(e)
+        best: tuple[float, int, int, NameScore] | None = None
+        if names is None:
+            names = np.flatnonzero(ix.name_entity == e).tolist()
+        for n in names:
+            vids = ix.name_tokens(n)
+            ntoks = [ix.tokens[v] for v in vids]
+            nw = [ix._weights_list[v] for v in vids]
+            kind = KINDS[int(ix.name_kind[n])]
+            for qi, qp in enumerate(prepared):
+                ns = name_score(qp.tokens, ntoks, qp.weights, nw, sims[qi], vids)
+                z = ns.z + KIND_ADJUST.get(kind, 0.0)
+                if best is None or z > best[0]:
+                    best = (z, qi, n, ns)
+        if best is None:
+            return None
+        _, qi, n, ns = best
+        vids = ix.name_tokens(n)
+        return _result(
+            prepared[qi],
+            ix.name_text[n],
+            [ix.tokens[v] for v in vids],
+            [ix._weights_list[v] for v in vids],
+            KINDS[int(ix.name_kind[n])],
+            ns,
+            evidence,
+            info,
+            threshold,
+        )
+
+    # -- retrieval ---------------------------------------------------------------------
+
+    def _groups(self, p: _Prepared) -> list[tuple[float, dict]]:
+        ix = self._ix
+        groups: list[tuple[float, dict]] = []
+        toks = p.tokens
+        for i, t in enumerate(toks):
+            exp = ix.expand(t)
+            groups.append((p.weights[i], exp))
+            for a, b in ix.split_compound(t):
+                half = p.weights[i] / 2
+                groups.append((half, {a: (0.9, "translit")}))
+                groups.append((half, {b: (0.9, "translit")}))
+        for i in range(len(toks) - 1):
+            a, b = toks[i], toks[i + 1]
+            if a.is_number or b.is_number or a.is_initial or b.is_initial:
+                continue
+            text = a.text + b.text
+            merged = Token(text, _skel(text), a.script)
+            exp = ix.expand(merged)
+            if exp:
+                groups.append((p.weights[i] + p.weights[i + 1], exp))
+        return groups
+
+    def candidates(
+        self,
+        query: Query,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        datasets: Collection[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Retrieval only: (entity id, score upper bound) for every entity that could reach
+        ``threshold``, best bound first. Used to measure retrieval recall."""
+        prepared = self._prepare(query)
+        bounds = self._entity_bounds(query, prepared, threshold, datasets)
+        return [(self._ix.entity_ids[e], sigmoid(z)) for e, z, _ in bounds]
+
+    def _entity_bounds(
+        self,
+        query: Query,
+        prepared: list[_Prepared],
+        threshold: float,
+        datasets: Collection[str] | None,
+    ) -> list[tuple[int, float, list[int]]]:
+        ix = self._ix
+        cut = logit(threshold)
+        ev_max = _max_evidence(query)
+        per_entity: dict[int, tuple[float, list[int]]] = {}
+        for p in prepared:
+            wq = sum(p.weights) or 1.0
+            slack = sum(w for t, w in zip(p.tokens, p.weights, strict=True) if t.is_initial)
+            names, amounts = ix.accumulate(self._groups(p))
+            if not len(names):
+                continue
+            cov = np.minimum(1.0, (amounts + slack) / wq)
+            zb = name_z_bound(cov, wq)
+            idx = np.flatnonzero(zb + ev_max >= cut)
+            if not len(idx):
+                continue
+            names, zb = names[idx], zb[idx]
+            ents = ix.name_entity[names]
+            for n, z, e in zip(names.tolist(), zb.tolist(), ents.tolist(), strict=True):
+                cur = per_entity.get(e)
+                if cur is None:
+                    per_entity[e] = (z, [n])
+                else:
+                    cur[1].append(n)
+                    if z > cur[0]:
+                        per_entity[e] = (z, cur[1])
+        for vid in query.identifiers:
+            for e in ix.id_map.get(vid, ()):
+                if e not in per_entity:
+                    per_entity[e] = (100.0, None)  # type: ignore[assignment]
+        if datasets is not None:
+            allowed = {i for i, d in enumerate(ix.dataset_names) if d in set(datasets)}
+            per_entity = {
+                e: v for e, v in per_entity.items() if int(ix.entity_dataset[e]) in allowed
+            }
+        out = []
+        for e, (z, names) in per_entity.items():
+            if z < 100.0:
+                ev = _evidence(query, ix.entity_info(e)) if ev_max or query.schema else []
+                z = z + sum(x.effect for x in ev)
+                if z < cut:
+                    continue
+            out.append((e, z, names))
+        out.sort(key=lambda x: -x[1])
+        return out
+
+    # -- search ------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: Query,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = 10,
+        datasets: Collection[str] | None = None,
+    ) -> list[MatchResult]:
+        """Entities scoring at least ``threshold``, best first (at most ``limit``)."""
+        if not isinstance(query, Query):
+            raise QueryError("search() takes a Query")
+        prepared = self._prepare(query)
+        bounds = self._entity_bounds(query, prepared, threshold, datasets)
+        memo: list[dict] = [{} for _ in prepared]
+        sims = [
+            self._sim_fn(memo[i], [self._ix.expand(t) for t in p.tokens])
+            for i, p in enumerate(prepared)
+        ]
+        results: list[MatchResult] = []
+        for scored, (e, zub, names) in enumerate(bounds):
+            if len(results) >= limit and sigmoid(zub) < results[limit - 1].score:
+                break
+            if scored >= MAX_SCORED:
+                break
+            info = self._ix.entity_info(e)
+            ev = _evidence(query, info)
+            r = self._score_entity(e, names, prepared, sims, ev, threshold)
+            if r is not None and r.score >= threshold:
+                results.append(r)
+                results.sort(key=lambda r: (-r.score, r.entity_id))
+        return results[:limit]
+
+    def search_many(self, queries: Sequence[Query], **kwargs: Any) -> list[list[MatchResult]]:
+        return [self.search(q, **kwargs) for q in queries]
+
+    def search_exhaustive(
+        self,
+        query: Query,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> list[MatchResult]:
+        """Scores every entity (slow); for measuring retrieval recall only."""
+        prepared = self._prepare(query)
+        ix = self._ix
+        memo: list[dict] = [{} for _ in prepared]
+        sims = [
+            self._sim_fn(memo[i], [ix.expand(t) for t in p.tokens]) for i, p in enumerate(prepared)
+        ]
+        by_entity: dict[int, list[int]] = {}
+        for n, e in enumerate(ix.name_entity.tolist()):
+            by_entity.setdefault(e, []).append(n)
+        allowed = None
+        if datasets is not None:
+            allowed = {i for i, d in enumerate(ix.dataset_names) if d in set(datasets)}
+        results = []
+        for e, names in by_entity.items():
+            if allowed is not None and int(ix.entity_dataset[e]) not in allowed:
+                continue
+            info = ix.entity_info(e)
+            r = self._score_entity(e, names, prepared, sims, _evidence(query, info), threshold)
+            if r is not None and r.score >= threshold:
+                results.append(r)
+        results.sort(key=lambda r: (-r.score, r.entity_id))
+        return results if limit is None else results[:limit]
+
+    def get(self, entity_id: str) -> EntityInfo | None:
+        e = self._ix.entity_index.get(entity_id)
+        return None if e is None else self._ix.entity_info(e)
+
+
+def _skel(text: str) -> str:
+    from tamiz.index.normalize import skeleton
+
+    return skeleton(text)
+
+
+def _max_evidence(query: Query) -> float:
+    from tamiz.match import scoring as s
+
+    ev = 0.0
+    if query.birth_dates:
+        ev += s.DOB_EXACT
+    if query.countries:
+        ev += s.COUNTRY_AGREE
+    if query.gender:
+        ev += s.GENDER_AGREE
+    return ev
+
+
+# -- compare (no index) -------------------------------------------------------------------
+
+
+def _prior_weights(tokens: Sequence[Token]) -> list[float]:
+    return [token_weight(t, prior_bits(t.text, t.skel, t.script == ABJAD)) for t in tokens]
+
+
+def _entity_info_of(entity: Entity) -> EntityInfo:
+    ccs = [*entity.nationalities, *entity.citizenships, *entity.countries]
+    ccs += [a.country for a in entity.addresses if a.country]
+    ids = {normalize_id(i.value) for i in entity.identifiers if i.value}
+    return EntityInfo(
+        id=entity.id,
+        caption=entity.caption,
+        schema=entity.schema,
+        datasets=(entity.dataset,),
+        programs=entity.programs,
+        birth_dates=tuple((d.value, d.end, d.circa) for d in entity.birth_dates if d.value),
+        countries=tuple(sorted({c for c in ccs if c and len(c) == 2})),
+        identifiers=tuple(sorted(v for v in ids if len(v) >= 4)),
+        gender=entity.gender,
+    )
+
+
+def _query_as_entity(q: Query) -> Entity:
+    from tamiz.model import Identifier, Name, NameKind
+
+    return Entity(
+        id="query:right",
+        dataset="query",
+        schema=q.schema or Schema.THING,
+        names=tuple(
+            Name(n, NameKind.PRIMARY if i == 0 else NameKind.AKA) for i, n in enumerate(q.names)
+        ),
+        birth_dates=tuple(DateValue(d) for d in q.birth_dates),
+        countries=q.countries,
+        identifiers=tuple(Identifier("other", v) for v in q.identifiers),
+        gender=q.gender,
+    )
+
+
+def compare(
+    left: Query, right: Entity | Query, *, threshold: float = DEFAULT_THRESHOLD
+) -> MatchResult:
+    """Score one query against one record (another query or a list entity).
+
+    Token weights come from the general name-frequency prior only (no list statistics), so
+    a score can differ slightly from the same pair found by :meth:`MatchIndex.search`.
+    """
+    if not isinstance(left, Query):
+        raise QueryError("compare() takes a Query on the left")
+    entity = _query_as_entity(right) if isinstance(right, Query) else right
+    info = _entity_info_of(entity)
+    org = entity.schema is not Schema.PERSON
+    prepared = []
+    for text, tokens in left.prepared:
+        if left.schema is Schema.PERSON:
+            tokens = tokenize(text, organisation=False) or tokens
+        tokens = tokens[:24]
+        prepared.append(_Prepared(text, tokens, _prior_weights(tokens)))
+    best = None
+    for name in entity.names:
+        if not name.full or not name.full.strip():
+            continue
+        ntoks = tokenize(name.full[:2000], organisation=org)[:24]
+        if not ntoks:
+            continue
+        nw = _prior_weights(ntoks)
+        for qp in prepared:
+            ns = name_score(qp.tokens, ntoks, qp.weights, nw)
+            z = ns.z + KIND_ADJUST.get(name.kind.value, 0.0)
+            if best is None or z > best[0]:
+                best = (z, qp, name, ntoks, nw, ns)
+    if best is None:
+        raise QueryError("the right-hand record has no name to compare")
+    _, qp, name, ntoks, nw, ns = best
+    return _result(
+        qp, name.full, ntoks, nw, name.kind.value, ns, _evidence(left, info), info, threshold
+    )
