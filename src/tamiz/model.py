@@ -58,6 +58,7 @@ class Name:
     last_name: str | None = None
     father_name: str | None = None  # patronymic
     title: str | None = None  # honorific as published (Dr., Sheikh, Mullah, ...)
+    note: str | None = None  # what the publisher says about this name ("Call sign", DOB used)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,18 +60,33 @@ def unique(values: Iterable[str | None]) -> tuple[str, ...]:
 
 MAX_XML_BYTES = 512 * 1024 * 1024
 
+# Entity declarations, searched for in the whole document (not just its head: a long comment
+# before the DOCTYPE must not hide them) and in the UTF-16 encodings lxml also accepts.
+_ENTITY_DECLARATIONS = tuple(
+    "<!ENTITY".encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+# A DOCTYPE that opens an internal subset: <!DOCTYPE name [SYSTEM "..."|PUBLIC "..." "..."] [
+_INTERNAL_SUBSET = re.compile(
+    rb"<!DOCTYPE\s+[^\s\[>]+(?:\s+(?:SYSTEM|PUBLIC)(?:\s+(?:\"[^\"]*\"|'[^']*'))+)?\s*\["
+)
+
 
 def parse_xml(data: bytes, source: str) -> etree._Element:
     """Parse untrusted XML: no DTD loading, no entity expansion, no network access.
 
-    A document that declares entities in an internal DTD (the "billion laughs" family) is
-    refused outright: no sanctions list needs them.
+    A document that declares entities or carries an internal DTD subset (the "billion
+    laughs" family, XXE) is refused outright: no sanctions list needs them. An external DTD
+    reference is tolerated but never fetched.
     """
     if len(data) > MAX_XML_BYTES:
         raise ParseError(f"{source}: {len(data)} bytes is larger than the {MAX_XML_BYTES} limit")
-    head = data[:4096]
-    if b"<!ENTITY" in head or (b"<!DOCTYPE" in head and b"[" in head.split(b"<!DOCTYPE", 1)[1]):
-        raise ParseError(f"{source}: XML declares a DTD with entities; refused")
+    if not data or data.isspace():
+        raise ParseError(f"{source}: empty file, expected an XML document")
+    if any(marker in data for marker in _ENTITY_DECLARATIONS):
+        raise ParseError(f"{source}: XML declares entities in a DTD; refused")
+    doctype_at = data.find(b"<!DOCTYPE")
+    if doctype_at >= 0 and _INTERNAL_SUBSET.match(data, doctype_at):
+        raise ParseError(f"{source}: XML carries an internal DTD subset; refused")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -89,7 +104,7 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
         raise ParseError(f"{source}: empty XML document")
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None and len(docinfo.internalDTD.entities()) > 0:
-        raise ParseError(f"{source}: XML declares a DTD with entities; refused")
+        raise ParseError(f"{source}: XML declares entities in a DTD; refused")
     return root
 
 
@@ -197,14 +212,14 @@ def parse_date(text: str | None, day_first: bool = True) -> DateValue | None:
 _ID_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.I), t)
     for p, t in (
-        (r"passport", "passport"),
+        (r"pass(?:e)?port|pasaporte", "passport"),
         (r"c[eé]dula", "cedula"),
         (r"\bRIF\b", "rif"),
         (r"\bNIT\b", "nit"),
         (r"\bCURP\b", "curp"),
         (r"\bRFC\b", "tax_id"),
         (r"\bSSN\b|social security", "ssn"),
-        (r"tax|\bINN\b|\bTIN\b|\bVAT\b|\bKPP\b|\bRUC\b|\bCUIT\b|\bNIF\b", "tax_id"),
+        (r"tax|fiscal|\bINN\b|\bTIN\b|\bVAT\b|\bKPP\b|\bRUC\b|\bCUIT\b|\bNIF\b", "tax_id"),
         (r"\bIMO\b|vessel registration", "imo"),
         (r"\bMMSI\b", "mmsi"),
         (r"SWIFT|\bBIC\b", "swift_bic"),
@@ -219,6 +234,7 @@ _ID_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"aircraft|serial|tail|\bMSN\b", "aircraft_id"),
         (r"driver", "drivers_license"),
+        (r"licen[cs]e", "registration"),  # business / money-service licence numbers
         (r"residency|resident|permit|visa", "residence_permit"),
         (r"birth cert", "birth_certificate"),
         (r"military|service", "military_id"),
@@ -237,3 +253,28 @@ def identifier_type(label: str) -> str:
 def normalize_identifier(value: str) -> str:
     """Canonical form used to compare identifiers: upper case, letters and digits only."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", value).upper() if ch.isalnum())
+
+
+# -- names --------------------------------------------------------------------------------
+
+# Words that mark a business rather than a group, movement or state body. Lists that only
+# say "entity" (UN, Canada SEMA) are typed Company when the name carries one of these.
+_COMPANY_WORDS = re.compile(
+    r"\b(?:co|corp|corporation|company|companies|ltd|limited|llc|l\.l\.c|inc|incorporated"
+    r"|plc|p\.l\.c|pte|gmbh|ag|s\.?a|s\.?a\.?r\.?l|b\.?v|n\.?v|jsc|ojsc|cjsc|pjsc|ooo|oao|zao"
+    r"|pao|tov|jv|bank|banking|trading|holding|holdings|enterprise|enterprises|industries"
+    r"|shipping|airlines?|group of companies|firm)\b\.?",
+    re.I,
+)
+# East Slavic patronymics (Ivanovich, Petrovna, Oleksandrovych, Magomedovich, ...).
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovych|evych|ovna|evna|ivna|ichna)$", re.I)
+
+
+def looks_like_company(name: str) -> bool:
+    """True when an organisation's name carries a legal form or business word."""
+    return bool(_COMPANY_WORDS.search(name))
+
+
+def is_patronymic(token: str) -> bool:
+    """True for a Russian-style patronymic name part such as ``Magomedovich``."""
+    return len(token) > 5 and " " not in token.strip() and bool(_PATRONYMIC.search(token))
