@@ -154,6 +154,39 @@ DATASETS: dict[str, Dataset] = {
             urls=("https://www.bis.doc.gov/dpl/dpl.txt",),
             mirror=("us_bis_dpl/*.txt",),
         ),
+        Dataset(
+            "eu_fsf",
+            "EU Financial Sanctions File (consolidated list of EU financial sanctions)",
+            "European Commission, DG FISMA",
+            "eu-fsf-xml",
+            mirror=("eu_fsf/*.xml",),
+            note=(
+                "Official download needs a token from the Commission's FSF platform: "
+                "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/"
+                "content?token={TAMIZ_EU_FSF_TOKEN} (token read from the environment by the "
+                "downloader)."
+            ),
+        ),
+        Dataset(
+            "gb_hmt",
+            "UK HM Treasury / OFSI Consolidated List (legacy ConList)",
+            "HM Treasury, Office of Financial Sanctions Implementation",
+            "uk-conlist-csv",
+            mirror=("gb_hmt/*.csv",),
+            note=(
+                "Retired format, no live URL: OFSI's ConList was replaced by the FCDO UK "
+                "Sanctions List (dataset gb_fcdo); load archived copies with --from."
+            ),
+        ),
+        Dataset(
+            "us_fbi_wanted",
+            "FBI Wanted (wanted persons only)",
+            "US Federal Bureau of Investigation",
+            "fbi-wanted-json",
+            urls=("https://api.fbi.gov/wanted/v1/list",),
+            mirror=("us_fbi_wanted/*.json",),
+            note="Paged API (page, pageSize): fetch every page politely and load them together.",
+        ),
     )
 }
 
