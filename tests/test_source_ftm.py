@@ -128,12 +128,15 @@ def test_zala_fully_checked_person(zala) -> None:
     assert ofac.program_title == "RUSSIA-EO14024"
     # family relations point at him from his relatives
     nikita = by_id(zala)["os:NK-JseaPJctnK9o8wrmz8xmoT"]
-    assert Relation(
-        RelationKind.FAMILY,
-        "Alexander Vyacheslavovich ZAKHAROV",
-        "os:NK-aU5ybkbRFJucf8YMwsJvDw",
-        "Family member of",
-    ) in nikita.relations
+    assert (
+        Relation(
+            RelationKind.FAMILY,
+            "Alexander Vyacheslavovich ZAKHAROV",
+            "os:NK-aU5ybkbRFJucf8YMwsJvDw",
+            "Family member of",
+        )
+        in nikita.relations
+    )
     # the Passport line has a holder but no number: nothing to record
     assert all(i.type != "passport" for i in zakharov.identifiers)
 
@@ -212,9 +215,7 @@ OFAC_LIKE = (
         countries=("VE",),
         remarks=("Linked To: MADURO MOROS, Nicolas.",),
         designations=(SDGT, FTO),
-        relations=(
-            Relation(RelationKind.LINKED_TO, "MADURO MOROS, Nicolas", "us_ofac_sdn:22790"),
-        ),
+        relations=(Relation(RelationKind.LINKED_TO, "MADURO MOROS, Nicolas", "us_ofac_sdn:22790"),),
     ),
     Entity(
         id="us_ofac_sdn:22790",
