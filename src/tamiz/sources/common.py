@@ -105,6 +105,14 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None and len(docinfo.internalDTD.entities()) > 0:
         raise ParseError(f"{source}: XML declares entities in a DTD; refused")
+    # An entity only an (unloaded) external DTD could define would otherwise stay in the
+    # text as a literal "&name;".
+    unresolved = next(root.iter(etree.Entity), None)
+    if unresolved is not None:
+        raise ParseError(
+            f"{source}: XML refers to entity {unresolved.text} that it does not define "
+            "(external DTDs are never loaded); refused"
+        )
     return root
 
 
