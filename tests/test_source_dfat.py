@@ -264,6 +264,17 @@ def test_small_workbook_grouping_and_columns_by_name():
     assert parsed.published is not None  # the workbook's modified time
 
 
+def test_unknown_columns_are_kept_as_remarks():
+    header = [*HEADER, "Instrument of Designation", "Sanction Type"]
+    rows = [[5, "X CORP", "Entity", "Primary Name", *[None] * 8, "Instrument 2024 (No. 1)",
+             "Targeted financial sanction"]]  # fmt: skip
+    parsed = dfat.parse([SourceFile("x.xlsx", _xlsx(rows, header))], "au_dfat")
+    (entity,) = parsed.entities
+    assert "Instrument of designation: Instrument 2024 (No. 1)" in entity.remarks
+    assert "Sanction Type: Targeted financial sanction" in entity.remarks
+    assert any("Sanction Type" in w for w in parsed.warnings)
+
+
 def test_unknown_name_type_and_committee_are_reported():
     rows = [[1, "A PERSON", "Individual", "Primary Name", None, None, None, None, None, None,
              "Autonomous (Atlantis)", dt.datetime(2024, 1, 2)],

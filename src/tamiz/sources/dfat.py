@@ -29,6 +29,7 @@ is not earlier than the latest Control Date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -98,12 +99,22 @@ def parse(files: Sequence[SourceFile], dataset: str) -> ParsedList:
         names = ", ".join(f.name for f in files) or "no file"
         raise ParseError(f"DFAT consolidated list: expected one XLSX file, got {names}")
     source = files[0]
+    try:
+        return _parse(source, dataset)
+    finally:
+        _clean_text.cache_clear()  # the cache only serves one parse
+
+
+def _parse(source: SourceFile, dataset: str) -> ParsedList:
     rows, modified = _read_sheet(source)
     header_row, body = rows[0], rows[1:]
     columns = _columns(header_row, source.name)
+    extra = [key[len(_EXTRA) :] for _, key in columns if key.startswith(_EXTRA)]
+    warnings: list[str] = []
+    if extra:
+        warnings.append(f"{source.name}: unrecognised columns kept as remarks: {', '.join(extra)}")
 
     groups: dict[str, list[_Row]] = {}
-    warnings: list[str] = []
     for number, cells in body:
         values = {key: cells[i] for i, key in columns if i < len(cells) and cells[i] is not None}
         if not any(_text(v) for v in values.values()):
@@ -188,11 +199,17 @@ def _read_sheet(source: SourceFile) -> tuple[list[tuple[int, tuple[Any, ...]]], 
     return rows, (modified.date() if isinstance(modified, dt.datetime) else None)
 
 
+_EXTRA = "extra:"  # key prefix of columns this parser does not know; kept as remarks
+
+
 def _columns(header: tuple[int, tuple[Any, ...]], source: str) -> list[tuple[int, str]]:
     columns: list[tuple[int, str]] = []
     for index, cell in enumerate(header[1]):
-        key = _HEADERS.get(re.sub(r"[^a-z]", "", str(cell or "").lower()))
-        if key and key not in {k for _, k in columns}:
+        label = _text(cell)
+        if not label:
+            continue
+        key = _HEADERS.get(re.sub(r"[^a-z]", "", label.lower())) or f"{_EXTRA}{label}"
+        if key not in {k for _, k in columns}:
             columns.append((index, key))
     missing = [k for k in _REQUIRED if k not in {k for _, k in columns}]
     if missing:
@@ -208,10 +225,16 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = clean(str(value).replace("\xa0", " "))
-    if text and text.lower() in _EMPTY:
+    return _clean_text(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_text(text: str) -> str | None:
+    # Alias rows repeat their entity's long cells verbatim; cleaning each once is enough.
+    cleaned = clean(text.replace("\xa0", " "))
+    if cleaned and cleaned.lower() in _EMPTY:
         return None
-    return text
+    return cleaned
 
 
 def _reference(value: Any) -> str | None:
@@ -276,6 +299,8 @@ def _entity(dataset: str, base: str, rows: list[_Row], source: str, warnings: li
     remarks.extend(infos)
     remarks.extend(f"Listing information: {t}" for t in texts("listing"))
     remarks.extend(f"Instrument of designation: {t}" for t in texts("instrument"))
+    for key in dict.fromkeys(k for r in rows for k in r.values if k.startswith(_EXTRA)):
+        remarks.extend(f"{key[len(_EXTRA) :]}: {t}" for t in texts(key))
 
     changes = [_date_cell(v) for v in cells("control_date")]
     changes = sorted(c for c in changes if c)
