@@ -50,7 +50,7 @@ def country_code(text: str | None) -> str | None:
         upper = raw.upper()
         if upper == "XK" or pycountry.countries.get(alpha_2=upper):
             return upper
-        return None
+        return _table().get(raw.lower())  # "UK" is not ISO but everybody writes it
     key = _key(raw)
     if not key:
         return None
