@@ -204,6 +204,19 @@ def test_native_script_names(latest) -> None:
     assert all(n.lang for n in natives if n.full != "JAMAAH ANSHARUT DAULAH")
 
 
+def test_alias_strings_holding_several_names(latest) -> None:
+    sabet = {n.full for n in latest["IRi.034"].names}  # "A; B b) C; D"
+    assert {"Mohammed Sabet", "Mohammad Sabet", "M. Javad Kareemi Sabet"} <= sabet
+    safia = next(n for n in latest["LYi.019"].names if n.full == "Safia Farkash Mohammed Al-Hadad")
+    assert safia.note.startswith("born 1 Jan. 1953; Oman passport no.03825239")
+    hilal = next(n for n in latest["SDi.002"].names if n.full == "Musa Hilal")
+    assert (hilal.kind, hilal.note) == (NameKind.WEAK, "Sheikh")
+    hts = {n.full for n in latest["QDe.137"].names}
+    assert {"Hay’at Tahrir al-Sham (HTS)", "هيئة تحرير الشام", "Tahrir al-Sham Hay’at"} <= hts
+    # An acronym in brackets stays part of the published name.
+    assert "Lord’s Resistance Movement (LRM)" in {n.full for n in latest["CFe.002"].names}
+
+
 def test_birth_date_kinds(latest) -> None:
     # BETWEEN -> range; APPROXIMATELY in NOTE or TYPE_OF_DATE -> circa; several per person
     assert latest["TAi.002"].birth_dates == (

@@ -501,29 +501,28 @@ def _alias_variants(text: str) -> list[tuple[str, str | None]]:
         leading_note, text = text[1 : text.index(")")].strip(), text[text.index(")") + 1 :]
         text = text.strip()
     out: list[tuple[str, str | None]] = []
-    for part in _ENUMERATED.split(text) if ";" in text or _ENUMERATED.search(text) else [text]:
-        head, inner = _split_trailing_parenthesis(part.strip())
+    # "Mohammed Sabet; Mohammad Sabet b) M. Javad Kareemi Sabet; ..." enumerates variants.
+    parts = _ENUMERATED.split(text) if ";" in text else [text]
+    for part in (p.strip() for p in parts):
+        head, inner = _split_trailing_parenthesis(part)
         if inner is None or (_ACRONYM.match(inner) and not REFERENCE.search(inner.upper())):
-            names = [(part.strip(), None)]
+            candidates = [(v, None) for v in part.split(";")]
         elif (
             ";" in inner
             or _ORIGINAL_SCRIPT_MARK.search(inner)
             or (_is_latin(head) != _is_latin(inner))
         ):
-            names = [(head, None)] + [(v, None) for v in inner.split(";")]
+            candidates = [(head, None)] + [(v, None) for v in inner.split(";")]
         else:
-            names = [(head, inner)]  # "(birth name)", "(false identity ...)", "(QDe.118)"
-        for name, note in names:
-            for variant in name.split(";") if inner is None else [name]:
-                variant = _ORIGINAL_SCRIPT_MARK.sub("", variant.strip()).strip()
-                birth = _BIRTH_CLAUSE.search(variant)
-                if birth:
-                    said = birth.group(0).lstrip(",-– ")
-                    note = "; ".join(p for p in (said, note) if p)
-                    variant = variant[: birth.start()].strip()
-                for piece in _by_script(variant):
-                    if piece:
-                        out.append((piece, "; ".join(p for p in (leading_note, note) if p) or None))
+            candidates = [(head, inner)]  # "(birth name)", "(false identity ...)", "(QDe.118)"
+        for name, note in candidates:
+            name = _ORIGINAL_SCRIPT_MARK.sub("", name.strip()).strip()
+            if said := _BIRTH_CLAUSE.search(name):
+                note = "; ".join(p for p in (said.group(0).lstrip(",-– "), note) if p)
+                name = name[: said.start()].strip()
+            for piece in _by_script(name):
+                if piece:
+                    out.append((piece, "; ".join(p for p in (leading_note, note) if p) or None))
     return out
 
 
