@@ -350,3 +350,32 @@ def test_parse_time(lists_dir: Path) -> None:
 def test_one_file_only() -> None:
     with pytest.raises(ParseError, match="exactly one"):
         un.parse([], "un_sc")
+
+
+# Built from the published format (sc-sanctions.xsd element names), not from a real file.
+ODD_IDS = """<?xml version="1.0" encoding="UTF-8"?>
+<CONSOLIDATED_LIST dateGenerated="2026-03-01T10:00:00.000Z">
+  <INDIVIDUALS>
+    <INDIVIDUAL><DATAID>900001</DATAID><FIRST_NAME>NO</FIRST_NAME><SECOND_NAME>REFERENCE</SECOND_NAME>
+      <UN_LIST_TYPE>Al-Qaida</UN_LIST_TYPE><REFERENCE_NUMBER/></INDIVIDUAL>
+    <INDIVIDUAL><DATAID>900002</DATAID><FIRST_NAME>FIRST</FIRST_NAME>
+      <UN_LIST_TYPE>DPRK</UN_LIST_TYPE><REFERENCE_NUMBER>KPi.901</REFERENCE_NUMBER></INDIVIDUAL>
+    <INDIVIDUAL><DATAID>900003</DATAID><FIRST_NAME>SECOND</FIRST_NAME>
+      <UN_LIST_TYPE>DPRK</UN_LIST_TYPE><REFERENCE_NUMBER>KPi.901</REFERENCE_NUMBER></INDIVIDUAL>
+    <INDIVIDUAL><FIRST_NAME>NOTHING</FIRST_NAME><UN_LIST_TYPE>Mali</UN_LIST_TYPE></INDIVIDUAL>
+  </INDIVIDUALS>
+  <ENTITIES/>
+</CONSOLIDATED_LIST>
+"""
+
+
+def test_missing_and_duplicate_reference_numbers_fall_back_to_dataid() -> None:
+    parsed = un.parse([SourceFile("odd.xml", ODD_IDS.encode())], "un_sc")
+    assert [e.id for e in parsed.entities] == ["un_sc:900001", "un_sc:KPi.901", "un_sc:900003"]
+    no_ref = parsed.entities[0]
+    assert no_ref.designations[0].program == "QD"  # from UN_LIST_TYPE "Al-Qaida"
+    assert parsed.published == dt.date(2026, 3, 1)
+    assert len(parsed.warnings) == 3
+    assert "DATAID 900001 has no REFERENCE_NUMBER" in parsed.warnings[0]
+    assert "duplicate REFERENCE_NUMBER KPi.901" in parsed.warnings[1]
+    assert "record skipped" in parsed.warnings[2]
