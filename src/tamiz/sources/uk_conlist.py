@@ -118,10 +118,10 @@ def _rows(file: SourceFile) -> tuple[dt.date | None, list[dict[str, str]]]:
                     f"{file.name}: line {reader.line_num} has {len(row)} fields, expected "
                     f"{len(header)}; the file is truncated or damaged"
                 )
-            record = dict(zip(header, row, strict=True))
-            if not record["Group ID"].strip():
+            # cleaned once here (whitespace, Unicode NFC); "" stands for an empty cell
+            record = {h: (clean(v) or "") if v else "" for h, v in zip(header, row, strict=True)}
+            if not record["Group ID"]:
                 raise ParseError(f"{file.name}: line {reader.line_num} has no Group ID")
-            record["Group ID"] = record["Group ID"].strip()
             rows.append(record)
     except csv.Error as exc:
         raise ParseError(f"{file.name}: line {reader.line_num}: malformed CSV ({exc})") from None
@@ -140,7 +140,7 @@ def _entity(group_id: str, rows: list[dict[str, str]], dataset: str, warnings: l
     entity_id = f"{dataset}:{group_id}"
 
     def values(column: str) -> tuple[str, ...]:
-        return unique(clean(row.get(column)) for row in rows)
+        return unique(row.get(column) for row in rows)
 
     group_type = values("Group Type")[0] if values("Group Type") else ""
     schema = GROUP_TYPES.get(group_type.lower())
@@ -155,8 +155,7 @@ def _entity(group_id: str, rows: list[dict[str, str]], dataset: str, warnings: l
         if (date := parse_date(dob)) is not None:
             birth_dates.append(date)
     birth_places = unique(
-        ", ".join(unique([clean(row["Town of Birth"]), clean(row["Country of Birth"])]))
-        for row in rows
+        ", ".join(unique([row["Town of Birth"], row["Country of Birth"]])) for row in rows
     )
     nationalities: list[str] = []
     for text in values("Nationality"):
@@ -172,9 +171,7 @@ def _entity(group_id: str, rows: list[dict[str, str]], dataset: str, warnings: l
         identifiers.extend(identifiers_in(text, "national_id", "NI Number", remarks))
 
     designations = []
-    for key in unique(
-        f"{clean(row['Regime']) or ''}\x00{clean(row.get('Listed On')) or ''}" for row in rows
-    ):
+    for key in unique(f"{row['Regime']}\x00{row.get('Listed On', '')}" for row in rows):
         regime, listed = key.split("\x00")
         designations.append(_designation(regime, listed, entity_id, warnings))
     updated = sorted(d for d in (_iso(v) for v in values("Last Updated")) if d)
@@ -186,7 +183,7 @@ def _entity(group_id: str, rows: list[dict[str, str]], dataset: str, warnings: l
         birth_dates=tuple(dict.fromkeys(birth_dates)),
         birth_places=birth_places,
         nationalities=unique(nationalities),
-        addresses=tuple(dict.fromkeys(a for row in rows if (a := _address(row)))),
+        addresses=_addresses(rows),
         identifiers=tuple(dict.fromkeys(identifiers)),
         positions=values("Position"),
         remarks=unique(remarks),
@@ -200,12 +197,12 @@ def _names(
 ) -> tuple[Name, ...]:
     names: dict[str, Name] = {}
     for row in rows:
-        given = [p for p in (clean(row.get(c)) for c in GIVEN) if p]
-        last = clean(row.get("Name 6"))
+        given = [p for p in (row.get(c) for c in GIVEN) if p]
+        last = row.get("Name 6")
         full = " ".join([*given, last] if last else given)
         if not full:
             continue
-        alias_type = (clean(row.get("Alias Type")) or "").lower()
+        alias_type = (row.get("Alias Type") or "").lower()
         kind = ALIAS_TYPES.get(alias_type)
         if kind is None:
             warnings.append(f"{entity_id}: alias type {alias_type!r} is not known; read as AKA")
@@ -219,7 +216,7 @@ def _names(
             first_name=given[0] if person and given else None,
             middle_name=" ".join(given[1:]) or None if person else None,
             last_name=last if person and given else None,
-            title=clean(row.get("Title")),
+            title=row.get("Title") or None,
         )
         known = names.get(full)
         if known is None or (kind is NameKind.PRIMARY and known.kind is not NameKind.PRIMARY):
@@ -230,9 +227,19 @@ def _names(
     return tuple(ordered)
 
 
+def _addresses(rows: list[dict[str, str]]) -> tuple[Address, ...]:
+    # rows repeat the same address once per name and date of birth: build each once
+    columns = (*ADDRESS_LINES, "Address 6", "Post/Zip Code", "Country")
+    distinct = dict.fromkeys(tuple(row.get(c, "") for c in columns) for row in rows)
+    built = (_address(dict(zip(columns, cells, strict=True))) for cells in distinct)
+    return tuple(dict.fromkeys(a for a in built if a))
+
+
 def _address(row: dict[str, str]) -> Address | None:
-    lines = [clean(row.get(c)) for c in ADDRESS_LINES]
-    city, postcode, country = (clean(row.get(c)) for c in ("Address 6", "Post/Zip Code", "Country"))
+    lines = [row.get(c) or None for c in ADDRESS_LINES]
+    city, postcode, country = (
+        row.get(c) or None for c in ("Address 6", "Post/Zip Code", "Country")
+    )
     full = ", ".join(unique([*lines, city, postcode, country]))
     if not full:
         return None
