@@ -340,11 +340,12 @@ def test_whitespace_and_quoting_do_not_change_entities(lists_dir: Path, lists) -
 def test_parse_time(lists_dir: Path) -> None:
     path = lists_dir / "un_sc" / "consolidated-2026-02-27.xml"
     data = path.read_bytes()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     parsed = un.parse([SourceFile(path.name, data)], "un_sc")
-    elapsed = time.perf_counter() - start
-    print(f"\nun-xml: {len(parsed.entities)} entities in {elapsed:.3f} s")
-    assert elapsed < 2.0
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    print(f"\nun-xml: {len(parsed.entities)} entities in {elapsed:.3f} s ({cpu:.3f} s CPU)")
+    # CPU time: the 2-core test machines are shared, wall time varies with their load.
+    assert cpu < 2.0
 
 
 def test_one_file_only() -> None:
