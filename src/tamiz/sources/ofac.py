@@ -130,7 +130,7 @@ def _read_table(source: SourceFile) -> _Table:
                 f"{source.name} line {line}: expected {role.value} columns for the "
                 f"{role.name.lower()} file, found {len(row)}"
             )
-        if not row[0].strip().isdigit():
+        if not (row[0].strip().isascii() and row[0].strip().isdigit()):
             raise ParseError(
                 f"{source.name} line {line}: entry number {row[0][:20]!r} is not a number"
             )
@@ -331,14 +331,14 @@ class _Entry:
         if value:
             self.props.setdefault(key, []).append(value)
 
-    def add_name(self, full: str | None, kind: NameKind) -> None:
+    def add_name(self, full: str | None, kind: NameKind, note: str | None = None) -> None:
         full = _cell(full) if full else None
         if not full:
             return
         first = last = None
         if self.schema is Schema.PERSON:
             first, last = _split_person(full)
-        self.names.append(Name(full, kind, first_name=first, last_name=last))
+        self.names.append(Name(full, kind, first_name=first, last_name=last, note=note))
 
 
 # Segment handlers: each gets the entry and the segment's value and returns True when it has
@@ -551,12 +551,11 @@ def _parse_remarks(entry: _Entry, text: str, first_is_fragment: bool, last_is_fr
             entry.remarks.append(raw)
             continue
         segment = _ALT_PREFIX.sub("", raw)
-        if index == len(segments) - 1 or segment.endswith("."):
-            # Remarks end with a full stop; a Linked To target keeps it for name lookup.
-            if segment.startswith("Linked To:"):
-                entry.linked_to.append(segment[len("Linked To:") :].strip())
-                continue
-            segment = segment[:-1].rstrip() if segment.endswith(".") else segment
+        # Remarks end with a full stop, and OFAC puts stray ones after some segments; inside
+        # the text a Linked To target keeps its own ("... COMPANY LTD.; Linked To: ...").
+        last = index == len(segments) - 1
+        if segment.endswith(".") and (last or not segment.startswith("Linked To:")):
+            segment = segment[:-1].rstrip()
         if _structure(entry, segment, positions):
             continue
         entry.remarks.append(raw)
@@ -695,7 +694,7 @@ def _group(tables: list[_Table], role: Role) -> dict[str, list[list[str]]]:
     for table in tables:
         if table.role is role:
             for row in table.rows:
-                grouped.setdefault(row[0].strip(), []).append(row)
+                grouped.setdefault(str(int(row[0])), []).append(row)
     return grouped
 
 
@@ -715,7 +714,7 @@ def parse(files: Sequence[SourceFile], dataset: str) -> ParsedList:
         for ent_num, main_rows in rows[Role.MAIN].items():
             duplicates += len(main_rows) - 1
             row = main_rows[0]
-            entries[ent_num] = entry = _main_entry(row)
+            entries[ent_num] = entry = _main_entry(ent_num, row)
             extra = comments.get(ent_num, "")
             text = clean((row[11] if _cell(row[11]) else "") + extra) or ""
             # Without its continuation, a remark cut at OFAC's length limit ends mid-word.
@@ -748,7 +747,7 @@ def parse(files: Sequence[SourceFile], dataset: str) -> ParsedList:
     for ent_num, entry in entries.items():
         for row in rows[Role.ALIASES].get(ent_num, ()):
             kind = _ALIAS_KINDS.get((_cell(row[2]) or "").lower(), NameKind.AKA)
-            entry.add_name(row[3], kind)
+            entry.add_name(row[3], kind, note=_cell(row[4]))
         for row in rows[Role.ADDRESSES].get(ent_num, ()):
             address = _address(row)
             if address is not None:
@@ -773,11 +772,11 @@ def _role_file(tables: list[_Table], role: Role) -> str:
     return ", ".join(t.name for t in tables if t.role is role)
 
 
-def _main_entry(row: list[str]) -> _Entry:
-    ent_num, name, sdn_type, program, title = (_cell(v) for v in row[:5])
+def _main_entry(ent_num: str, row: list[str]) -> _Entry:
+    name, sdn_type, program, title = (_cell(v) for v in row[1:5])
     call_sign, vess_type, tonnage, grt, flag, owner = (_cell(v) for v in row[5:11])
     vessel_columns = any((call_sign, vess_type, tonnage, grt, flag, owner))
-    entry = _Entry(str(ent_num), schema=_main_schema(sdn_type, vessel_columns))
+    entry = _Entry(ent_num, schema=_main_schema(sdn_type, vessel_columns))
     entry.add_name(name, NameKind.PRIMARY)
     entry.programs.extend(_programs(program))
     if title:
@@ -823,13 +822,14 @@ def _assemble(entries: dict[str, _Entry], dataset: str, unknown: Counter[str]) -
         relations = []
         for target in unique(clean(t) for t in entry.linked_to):
             key = _name_key(target)
-            matches = by_primary.get(key, set()) - {ent} or by_alias.get(key, set()) - {ent}
+            primaries = by_primary.get(key, set()) - {ent}
+            matches = primaries or by_alias.get(key, set()) - {ent}
             if len(matches) == 1:
                 (match,) = matches
-                name = primary_of[match] if key in by_primary else target.rstrip(". ")
+                name = primary_of[match] if primaries else target
                 relations.append(Relation(RelationKind.LINKED_TO, name, ids[match]))
             else:
-                relations.append(Relation(RelationKind.LINKED_TO, target.rstrip(". ")))
+                relations.append(Relation(RelationKind.LINKED_TO, target))
         entities.append(
             Entity(
                 id=ids[ent],
