@@ -19,3 +19,74 @@ def lists_dir() -> Path:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     return SHARED_DATA
+
+
+# -- stores: SQLite by default, and the same tests against a real PostgreSQL server -------
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "TAMIZ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3
+        ):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    if not _postgres_available():
+        if os.environ.get("TAMIZ_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required but not reachable at {POSTGRES_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str):
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import psycopg
+
+    admin = postgres_server.replace("postgresql+psycopg://", "postgresql://")
+    name = f"tamiz_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = postgres_server.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request, tmp_path, monkeypatch):
+    """Settings for an empty store on each supported database; also exported to the env so
+    CLI commands run in-process or as subprocesses use the same store."""
+    from tamiz.store import Settings
+
+    home = tmp_path / "home"
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{home / 'tamiz.db'}"
+    monkeypatch.setenv("TAMIZ_HOME", str(home))
+    monkeypatch.setenv("TAMIZ_DATABASE_URL", url)
+    return Settings(home=home, database_url=url)
+
+
+@pytest.fixture
+def store(store_settings):
+    from tamiz.store import Store
+
+    s = Store.open(store_settings)
+    yield s
+    s.close()

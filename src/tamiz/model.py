@@ -11,10 +11,11 @@ import dataclasses
 import datetime as dt
 import enum
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 
 class Schema(enum.StrEnum):
@@ -233,19 +234,40 @@ class ParseError(ValueError):
 # -- canonical (de)serialisation ---------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(field name, whether its default is False) per dataclass, cached."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(
+            (f.name, f.default is False) for f in dataclasses.fields(cls)
+        )
+    return names
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        out = {}
-        for f in dataclasses.fields(value):
-            v = getattr(value, f.name)
-            if v is None or v == () or (f.name == "circa" and v is False):
-                continue
-            out[f.name] = _plain(v)
-        return out
+    """Dataclasses to dicts without empty fields; enums to values; tuples to lists.
+
+    Hot on ingest (every entity of every snapshot is fingerprinted), hence no recursion
+    through ``dataclasses.asdict`` and a per-class cache of field names.
+    """
+    cls = type(value)
+    if cls is str or value is None:
+        return value
+    if cls is tuple:
+        return [_plain(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        out = {}
+        for name, false_by_default in _field_names(cls):
+            v = getattr(value, name)
+            if v is None or v == () or (v is False and false_by_default):
+                continue
+            out[name] = _plain(v)
+        return out
     return value
 
 
@@ -257,7 +279,8 @@ def entity_to_dict(entity: Entity) -> dict[str, Any]:
 
 
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Sorted keys, no whitespace, UTF-8 text: equal content gives equal bytes."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def entity_from_dict(data: dict[str, Any]) -> Entity:

@@ -692,13 +692,12 @@ class Store:
         with self.session() as s:
 
             def members(snapshot_id: str) -> dict[str, str]:
-                return dict(
-                    s.execute(
-                        select(SnapshotEntityRow.entity_id, SnapshotEntityRow.version_hash).where(
-                            SnapshotEntityRow.snapshot_id == snapshot_id
-                        )
-                    ).tuples()
+                rows = s.execute(
+                    select(SnapshotEntityRow.entity_id, SnapshotEntityRow.version_hash).where(
+                        SnapshotEntityRow.snapshot_id == snapshot_id
+                    )
                 )
+                return {entity_id: version for entity_id, version in rows}
 
             before, after = members(old.id), members(new.id)
             changed_ids = sorted(i for i in before.keys() & after.keys() if before[i] != after[i])
@@ -771,13 +770,12 @@ class Store:
 
     def snapshot_file_hashes(self, snapshot_id: str) -> list[tuple[str, str]]:
         with self.session() as s:
-            return list(
-                s.execute(
-                    select(SnapshotFileRow.name, SnapshotFileRow.sha256).where(
-                        SnapshotFileRow.snapshot_id == snapshot_id
-                    )
-                ).tuples()
+            rows = s.execute(
+                select(SnapshotFileRow.name, SnapshotFileRow.sha256).where(
+                    SnapshotFileRow.snapshot_id == snapshot_id
+                )
             )
+            return [(name, digest) for name, digest in rows]
 
     def set_active(self, dataset: str, snapshot_id: str) -> None:
         """Re-activate an older snapshot (a deliberate roll-back)."""

@@ -1,0 +1,3 @@
+from tamiz.cli import app
+
+app()
