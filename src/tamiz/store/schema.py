@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -154,3 +155,70 @@ class FetchStateRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+# -- authentication and the audit trail (revision 0002) ----------------------------------
+
+
+class ApiKeyRow(Base):
+    """An API key: a public id plus a salted HMAC of its secret (never the secret itself)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # public lookup id
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    salt: Mapped[str] = mapped_column(String(64))  # hex
+    secret_hash: Mapped[str] = mapped_column(String(64))  # hex HMAC-SHA256(salt, secret)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+    # Names are unique among active keys only, so a revoked name can be issued again.
+    __table_args__ = (
+        Index(
+            "uq_api_keys_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+
+class AuditRecordRow(Base):
+    """One audit record, a link of the hash chain. Rows are only ever inserted.
+
+    ``hash`` covers (seq, prev_hash, ts, actor, action, payload); ``payload`` is the exact
+    canonical JSON text that was hashed, so verification never depends on re-serialising.
+    """
+
+    __tablename__ = "audit_log"
+
+    # INTEGER on SQLite makes seq the rowid (no second index); seq is assigned under the
+    # chain lock, never by the database.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The single chain-head row (id 1): the last seq and hash written.
+
+    Appenders lock it (``SELECT ... FOR UPDATE``) to serialise across processes and replicas,
+    and ``verify`` compares it with the last record, which reveals a truncated tail.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
