@@ -1,3 +1,3 @@
-from tamiz.cli import app
+from tamiz.cli import main
 
-app()
+main()

@@ -71,7 +71,7 @@ class DateValue:
     when it could not be represented exactly (e.g. an Islamic-calendar date).
     """
 
-    value: str | None
+    value: str | None = None
     end: str | None = None
     circa: bool = False
     text: str | None = None

@@ -234,8 +234,11 @@ _ID_TYPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"digital currency|wallet|crypto", "crypto_wallet"),
         (r"\bLEI\b|legal entity number", "lei"),
         (r"\bD-?U-?N-?S\b", "duns"),
-        (r"\bOGRN\b|registration|registry|business number|company number|chamber of commerce"
-         r"|commercial registry|enterprise number|\bUSCC\b|unified social credit", "registration"),
+        (
+            r"\bOGRN\b|registration|registry|business number|company number|chamber of commerce"
+            r"|commercial registry|enterprise number|\bUSCC\b|unified social credit",
+            "registration",
+        ),
         (
             r"national|\bNID\b|identity|identification|\bDNI\b|\bCNIC\b|\bCNI\b|personal id",
             "national_id",

@@ -83,8 +83,13 @@ def mirror_items(root: Path, datasets: Sequence[str] | None = None) -> list[Mirr
                     found.append(MirrorItem(ds.id, paths, published))
             else:
                 for match in sorted(glob.glob(str(root / spec))):
-                    found.append(MirrorItem(ds.id, (Path(match),), published_from_names([match])))
-        found.sort(key=lambda item: item.published or dt.date.min)
+                    found.append(MirrorItem(ds.id, (Path(match),), None))
+        # oldest first, so the newest ends up active and diffs run forward in time
+        found.sort(
+            key=lambda item: (
+                item.published or published_from_names(str(p) for p in item.paths) or dt.date.min
+            )
+        )
         items.extend(found)
     return items
 

@@ -188,9 +188,14 @@ class Store:
         *,
         format: str | None = None,
         published: dt.date | None = None,
+        published_fallback: dt.date | None = None,
         force: bool = False,
     ) -> UpdateResult:
         """Parse ``files`` as a new snapshot of ``dataset`` and activate it if it is newest.
+
+        The publication date is, in order: ``published``; the date the file states about
+        itself; ``published_fallback`` (e.g. from a folder name); a date in a file name;
+        today.
 
         Nothing is written unless the files parse, yield entities and pass the loss guard;
         the snapshot rows and the activation are one transaction.
@@ -233,6 +238,7 @@ class Store:
         published = (
             published
             or parsed.published
+            or published_fallback
             or published_from_names(f.name for f in files)
             or dt.date.today()
         )

@@ -17,7 +17,7 @@ import httpx
 from tamiz.sources import DATASETS
 from tamiz.store.fetch import FetchError, download, files_from_paths, mirror_items
 from tamiz.store.fetch import remember_validators as _remember
-from tamiz.store.lists import Store, UpdateResult
+from tamiz.store.lists import Store, UpdateResult, published_from_names
 
 
 def update_from_paths(
@@ -33,7 +33,14 @@ def update_from_paths(
         files = files_from_paths(paths)
     except OSError as exc:
         return UpdateResult(dataset, "rejected", error=str(exc))
-    return store.ingest(dataset, files, format=format, published=published, force=force)
+    return store.ingest(
+        dataset,
+        files,
+        format=format,
+        published=published,
+        published_fallback=published_from_names(str(p) for p in paths),
+        force=force,
+    )
 
 
 def update_from_mirror(
@@ -52,6 +59,7 @@ def update_from_mirror(
     unknown = [d for d in datasets or () if d not in DATASETS]
     results = [UpdateResult(d, "rejected", error=f"{d}: not a built-in dataset") for d in unknown]
     for item in mirror_items(root, [d for d in datasets or DATASETS if d in DATASETS]):
+        # a MirrorSnapshot's stated date wins; dates in paths only fill in for the file's own
         result = update_from_paths(
             store, item.dataset, item.paths, published=item.published, force=force
         )
