@@ -30,14 +30,14 @@ import orjson
 
 from tamiz.index.names import are_nicknames, nickname_pairs, prior_bits, variant_groups
 from tamiz.index.normalize import ABJAD, HAN, HANGUL, LATIN, TRANSLIT, Token, tokenize
-from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
+from tamiz.index.similarity import LENIENT_SCRIPTS, MIN_SIMILARITY, token_similarity
 from tamiz.model import Entity, NameKind, Schema
 
 FORMAT_VERSION = 1
 SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL)
 KINDS = tuple(k.value for k in NameKind)
 SCHEMAS = tuple(s for s in Schema)
-ARTICLE_PREFIXES = ("al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "abu", "bin")
+from tamiz.index.similarity import GLUED_PREFIXES as ARTICLE_PREFIXES  # noqa: E402
 
 LEGAL_BITS = 1.5
 NUMBER_BITS = 4.0
@@ -395,7 +395,7 @@ class CompiledIndex:
         for _a, b in nickname_pairs_for(text):
             if b in self.vid:
                 cands.add(self.vid[b])
-        lenient = token.script != LATIN
+        lenient = token.script in LENIENT_SCRIPTS
         if len(token.skel) >= 3 or lenient:
             cands.update(self.skel_map.get(token.skel, ()))
         cands |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
@@ -412,12 +412,6 @@ class CompiledIndex:
         for c in cands:
             other = self.tokens[c]
             s, how = token_similarity(token, other)
-            if s < MIN_SIMILARITY and other.text != text:
-                # Article glued on: alzawahiri / zawahiri.
-                for prefix in ARTICLE_PREFIXES:
-                    if text == prefix + other.text:
-                        s, how = 0.95, "translit"
-                        break
             if s >= MIN_SIMILARITY:
                 out[c] = (s, how)
         self._remember(key, out)

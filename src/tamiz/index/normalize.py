@@ -252,7 +252,7 @@ def clean_text(text: str) -> str:
 _LATIN_DIGRAPHS = (
     ("sch", "C"),
     ("tch", "C"),
-    ("dzh", "y"),
+    ("dzh", "J"),
     ("sh", "C"),
     ("ch", "C"),
     ("kh", "X"),
@@ -260,13 +260,13 @@ _LATIN_DIGRAPHS = (
     ("th", "t"),
     ("dh", "d"),
     ("ph", "f"),
-    ("zh", "y"),
-    ("dj", "y"),
+    ("zh", "J"),
+    ("dj", "J"),
     ("ck", "k"),
     ("qu", "k"),
     ("x", "ks"),
 )
-_LATIN_CLASS = str.maketrans({"c": "k", "q": "k", "g": "k", "v": "w", "p": "b", "j": "y", "z": "z"})
+_LATIN_CLASS = str.maketrans({"c": "k", "q": "k", "g": "k", "v": "w", "p": "b", "j": "J", "z": "z"})
 _VOWELS = frozenset("aeiou")
 
 
@@ -274,7 +274,7 @@ def skeleton(token: str) -> str:
     """Vowel-tolerant consonant key of a lowercase ASCII token.
 
     Vowels vanish (an initial vowel leaves ``a``), consonants fall into broad classes
-    (k/q/g/c, b/p, v/w, j/y/dj/zh, ``C`` for sh/ch/sch, ``X`` for kh), medial ``y``/``w``
+    (k/q/g/c, b/p, v/w, ``J`` for j/dj/zh, ``C`` for sh/ch/sch, ``X`` for kh), medial ``y``/``w``
     and a final ``h`` after a vowel vanish, and doubled letters collapse. ``Mohammed``,
     ``Muhammad`` and ``Mohamad`` all give ``mhmd``; ``Yusuf``, ``Jusuf`` and ``Youssef``
     give ``ysf``.
@@ -312,7 +312,7 @@ _ARABIC_SKEL = {
     "پ": "b",
     "ت": "t",
     "ث": "t",
-    "ج": "y",
+    "ج": "J",
     "چ": "C",
     "ح": "h",
     "خ": "X",
@@ -320,7 +320,7 @@ _ARABIC_SKEL = {
     "ذ": "d",
     "ر": "r",
     "ز": "z",
-    "ژ": "y",
+    "ژ": "J",
     "س": "s",
     "ش": "C",
     "ص": "s",
@@ -574,6 +574,8 @@ KOREAN_SURNAMES = {
 
 
 def _latin_words(chunk: str) -> list[str]:
+    if "ç" in chunk:
+        chunk = chunk.replace("ç", "s")  # Faycal/Faysal: a cedilla c sounds s
     chunk = _DOTTED_ABBREV.sub(lambda m: m.group(1).replace(".", ""), chunk)
     chunk = _APOSTROPHES.sub("", chunk)
     text = anyascii(chunk).lower()

@@ -10,9 +10,20 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA
 
 from tamiz.index.names import are_nicknames, are_variants
-from tamiz.index.normalize import LATIN, Token
+from tamiz.index.normalize import ABJAD, HANGUL, Token
 
 MIN_SIMILARITY = 0.7
+# Scripts whose romanisations vary so much that equal consonant skeletons are trusted.
+LENIENT_SCRIPTS = frozenset((ABJAD, HANGUL))
+# Arabic article (and "abu") written solid with the name: alzawahiri / zawahiri.
+GLUED_PREFIXES = ("al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "abu", "bin")
+GLUED_PREFIXES += ("de", "del", "la", "le", "van", "von", "di", "da", "du", "dos", "das")
+
+
+def _glued(a: str, b: str) -> bool:
+    if len(a) < len(b) + 2:
+        return False
+    return any(a.startswith(p) and a[len(p) :] == b for p in GLUED_PREFIXES)
 
 
 def _edit_similarity(a: str, b: str) -> float:
@@ -23,7 +34,7 @@ def _edit_similarity(a: str, b: str) -> float:
     if d > 3:
         return 0.0
     # A single edit in a short token is much more damaging than in a long one.
-    if longest <= 3 and d >= 1:
+    if longest <= 4 and d >= 1:
         return 0.0
     if longest <= 5 and d >= 2:
         return 0.0
@@ -45,10 +56,17 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         return 0.95, "translit"
     if are_nicknames(a, b):
         return 0.9, "nickname"
-    lenient = q.script != LATIN or v.script != LATIN
+    if (len(b) >= 4 and _glued(a, b)) or (len(a) >= 4 and _glued(b, a)):
+        return 0.95, "translit"
     edit = _edit_similarity(a, b)
     sk_a, sk_b = q.skel, v.skel
-    if lenient:
+    if v.script in LENIENT_SCRIPTS and q.script not in LENIENT_SCRIPTS:
+        # A Latin query against a list name in its native script: the skeleton alone is
+        # weak evidence (vowels are missing on one side only).
+        if sk_a == sk_b and len(sk_a) >= 4:
+            return 0.8, "translit"
+        return (edit, "edit") if edit >= MIN_SIMILARITY else (0.0, "translit")
+    if q.script in LENIENT_SCRIPTS:
         if sk_a == sk_b:
             return (0.95 if len(sk_a) >= 3 else 0.9), "translit"
         if len(sk_a) >= 4 and len(sk_b) >= 4 and OSA.distance(sk_a, sk_b, score_cutoff=1) <= 1:
@@ -56,11 +74,13 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         if edit >= MIN_SIMILARITY:
             return edit, "edit"
         return 0.0, "translit"
-    if sk_a == sk_b and len(sk_a) >= 3:
-        sim = max(0.85, 0.6 + 0.4 * edit)
-        if edit > sim:
-            return edit, "edit"
-        return sim, "phonetic"
+    if sk_a == sk_b and len(sk_a) >= 2:
+        raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
+        if raw >= 0.6:
+            sim = 0.5 + 0.5 * raw
+            if edit > sim:
+                return edit, "edit"
+            return sim, "phonetic"
     if edit >= MIN_SIMILARITY:
         return edit, "edit"
     return 0.0, "edit"

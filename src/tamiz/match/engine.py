@@ -213,7 +213,7 @@ class MatchIndex:
         info = ix.entity_info(e)
         best: tuple[float, int, int, NameScore] | None = None
         if names is None:
-            names = np.flatnonzero(ix.name_entity == e).tolist()
+            names = self.names_of(e)
         for n in names:
             vids = ix.name_tokens(n)
             ntoks = [ix.tokens[v] for v in vids]
@@ -283,6 +283,7 @@ class MatchIndex:
         prepared: list[_Prepared],
         threshold: float,
         datasets: Collection[str] | None,
+        exclude: Collection[int] = (),
     ) -> list[tuple[int, float, list[int]]]:
         ix = self._ix
         cut = logit(threshold)
@@ -294,14 +295,15 @@ class MatchIndex:
             names, amounts = ix.accumulate(self._groups(p))
             if not len(names):
                 continue
-            cov = np.minimum(1.0, (amounts + slack) / wq)
-            zb = name_z_bound(cov, wq)
+            zb = name_z_bound(amounts + slack, wq)
             idx = np.flatnonzero(zb + ev_max >= cut)
             if not len(idx):
                 continue
             names, zb = names[idx], zb[idx]
             ents = ix.name_entity[names]
             for n, z, e in zip(names.tolist(), zb.tolist(), ents.tolist(), strict=True):
+                if exclude and n in exclude:
+                    continue
                 cur = per_entity.get(e)
                 if cur is None:
                     per_entity[e] = (z, [n])
@@ -338,12 +340,16 @@ class MatchIndex:
         threshold: float = DEFAULT_THRESHOLD,
         limit: int = 10,
         datasets: Collection[str] | None = None,
+        _exclude_names: Collection[int] = (),
     ) -> list[MatchResult]:
-        """Entities scoring at least ``threshold``, best first (at most ``limit``)."""
+        """Entities scoring at least ``threshold``, best first (at most ``limit``).
+
+        ``_exclude_names`` (internal, for leave-one-out measurements) hides index names.
+        """
         if not isinstance(query, Query):
             raise QueryError("search() takes a Query")
         prepared = self._prepare(query)
-        bounds = self._entity_bounds(query, prepared, threshold, datasets)
+        bounds = self._entity_bounds(query, prepared, threshold, datasets, _exclude_names)
         memo: list[dict] = [{} for _ in prepared]
         sims = [
             self._sim_fn(memo[i], [self._ix.expand(t) for t in p.tokens])
@@ -357,6 +363,8 @@ class MatchIndex:
                 break
             info = self._ix.entity_info(e)
             ev = _evidence(query, info)
+            if names is None:
+                names = [n for n in self.names_of(e) if n not in _exclude_names]
             r = self._score_entity(e, names, prepared, sims, ev, threshold)
             if r is not None and r.score >= threshold:
                 results.append(r)
@@ -397,6 +405,10 @@ class MatchIndex:
                 results.append(r)
         results.sort(key=lambda r: (-r.score, r.entity_id))
         return results if limit is None else results[:limit]
+
+    def names_of(self, e: int) -> list[int]:
+        """Index name numbers of entity number ``e``."""
+        return np.flatnonzero(self._ix.name_entity == e).tolist()
 
     def get(self, entity_id: str) -> EntityInfo | None:
         e = self._ix.entity_index.get(entity_id)

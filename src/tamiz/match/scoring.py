@@ -29,21 +29,22 @@ from tamiz.model import DateValue, Schema
 
 INITIAL_BITS = 3.0  # information an initial proves about the full name it stands for
 
-# Name-term coefficients: intercept, query coverage, list coverage, matched bits / 10,
-# conflict bits / 10, unmatched query bits / 10, unmatched list bits / 10, mean similarity.
-NAME_COEF = {
-    "intercept": -9.0,
-    "q_cov": 5.5,
-    "n_cov": 3.0,
-    "bits": 1.2,
-    "conflict": -2.0,
-    "q_left": -0.8,
-    "n_left": -0.3,
-    "quality": 3.0,
+# Name evidence, in bits of information (see name_score): weights of what is left unmatched
+# on the query side, the list side and on both (a conflict), the bonus when every token on
+# both sides is aligned, and the
+# mapping of evidence to log-odds, z = (L - L0) / scale.
+NAME_PARAMS = {
+    "q_left": 0.3,
+    "n_left": 0.15,
+    "conflict": 0.5,
+    "full": 4.0,
+    "L0": 11.5,
+    "scale": 2.5,
 }
-NUMBER_CONFLICT = -8.0  # a different number (ZU ZAG BONG 5 vs 6)
-KIND_ADJUST = {"primary": 0.0, "aka": 0.0, "native": 0.0, "former": -0.4, "weak": -1.2}
-MATCHED_BITS_CAP = 35.0
+NUMBER_CONFLICT = -20.0  # bits: a different number (ZU ZAG BONG 5 vs 6)
+# Name kinds, in log-odds: weak aliases (OFAC "weak aka", UN "low quality") count less.
+KIND_ADJUST = {"primary": 0.0, "aka": 0.0, "native": 0.0, "former": -0.8, "weak": -3.2}
+MATCHED_BITS_CAP = 40.0
 
 # Evidence log-odds.
 DOB_EXACT = 2.5
@@ -141,7 +142,7 @@ def align(
                 if len(t.text) < len(merged.text) - 3:
                     continue
                 s, how = token_similarity(merged, t)
-                if s >= 0.85:
+                if s >= 0.9:
                     cands.append(
                         (s * (q_w[i] + q_w[i + 1] + n_w[j]), Edge((i, i + 1), (j,), s, how))
                     )
@@ -155,7 +156,7 @@ def align(
                 if len(t.text) < len(merged.text) - 3:
                     continue
                 s, how = token_similarity(t, merged)
-                if s >= 0.85:
+                if s >= 0.9:
                     cands.append(
                         (s * (q_w[i] + n_w[j] + n_w[j + 1]), Edge((i,), (j, j + 1), s, how))
                     )
@@ -173,6 +174,18 @@ def align(
     return edges
 
 
+def confirmed(sim: float, how: str, length: int) -> float:
+    """Share of a token's information that an agreement of this quality confirms.
+
+    An exact agreement confirms all of it; a fuzzy one less, and less for short tokens,
+    because many more names lie within one letter of a short name (``Soule``/``Soul``) than
+    of a long one (``Boughanemi``/``Bughanimi``)."""
+    if how == "exact":
+        return 1.0
+    k = min(max(1.0 + 10.0 / max(length, 1), 1.5), 3.5)
+    return max(0.0, 1.0 - (1.0 - sim) * k)
+
+
 def name_score(
     q_tokens: Sequence[Token],
     n_tokens: Sequence[Token],
@@ -181,74 +194,89 @@ def name_score(
     sim: SimFn | None = None,
     n_ids: Sequence[int] | None = None,
 ) -> NameScore:
+    """Evidence (log-odds) that two names denote the same party.
+
+    ``L = confirmed bits - lq * query bits left - ln * list bits left
+    - lc * min(both left) + full-cover bonus``; ``z = (L - L0) / scale``.
+    """
     edges = align(q_tokens, n_tokens, q_w, n_w, sim, n_ids)
+    p = NAME_PARAMS
     wq = sum(q_w) or 1.0
     wn = sum(n_w) or 1.0
-    mq = mn = bits = 0.0
+    conf_q = conf_n = bits = 0.0
     used_q: set[int] = set()
     used_n: set[int] = set()
-    sims = 0.0
+    worst = 1.0
     for e in edges:
         eq = sum(q_w[i] for i in e.q)
         en = sum(n_w[j] for j in e.n)
+        length = max(
+            sum(len(q_tokens[i].text) for i in e.q), sum(len(n_tokens[j].text) for j in e.n)
+        )
+        c = confirmed(e.sim, e.how, length)
         if e.how == "initial":
-            # An initial proves only its letter: the full name on the other side counts a
-            # little, the initial itself fully.
-            if len(q_tokens[e.q[0]].text) == 1:
-                en_eff, eq_eff = min(en, INITIAL_BITS), eq
-            else:
-                en_eff, eq_eff = en, min(eq, INITIAL_BITS)
-            mq += e.sim * (eq if eq_eff == eq else eq_eff)
-            mn += e.sim * (en if en_eff == en else en_eff)
-            bits += e.sim * min(eq_eff, en_eff)
-        else:
-            mq += e.sim * eq
-            mn += e.sim * en
-            bits += e.sim * min(eq, en)
-        sims += e.sim * eq
+            # An initial proves only its letter, on either side.
+            eq, en = min(eq, INITIAL_BITS), min(en, INITIAL_BITS)
+            c = 1.0
+        conf_q += c * eq
+        conf_n += c * en
+        bits += c * min(eq, en)
+        worst = min(worst, c)
         used_q.update(e.q)
         used_n.update(e.n)
-    q_left = sum(w for i, w in enumerate(q_w) if i not in used_q)
-    n_left = sum(w for j, w in enumerate(n_w) if j not in used_n)
+    q_left = max(0.0, wq - conf_q)
+    n_left = max(0.0, wn - conf_n)
     q_nums = {t.text for i, t in enumerate(q_tokens) if i not in used_q and t.is_number}
     n_nums = {t.text for j, t in enumerate(n_tokens) if j not in used_n and t.is_number}
     number_conflict = bool(q_nums and n_nums)
-    q_cov = mq / wq
-    n_cov = mn / wn
-    conflict = min(q_left, n_left)
-    matched_q = sum(sum(q_w[i] for i in e.q) for e in edges)
-    quality = sims / matched_q if matched_q else 0.0
-    feats = {
-        "q_cov": q_cov,
-        "n_cov": n_cov,
-        "bits": min(bits, MATCHED_BITS_CAP) / 10,
-        "conflict": min(conflict, 20.0) / 10,
-        "q_left": min(q_left, 20.0) / 10,
-        "n_left": min(n_left, 30.0) / 10,
-        "quality": quality,
-    }
-    z = NAME_COEF["intercept"] + sum(NAME_COEF[k] * v for k, v in feats.items())
+    full = len(used_q) == len(q_tokens) and len(used_n) == len(n_tokens) and worst >= 0.6
+    conflict = min(
+        sum(w for i, w in enumerate(q_w) if i not in used_q),
+        sum(w for j, w in enumerate(n_w) if j not in used_n),
+    )
+    evidence = (
+        min(bits, MATCHED_BITS_CAP)
+        - p["q_left"] * q_left
+        - p["n_left"] * n_left
+        - p["conflict"] * conflict
+        + (p["full"] if full else 0.0)
+    )
     if number_conflict:
-        z += NUMBER_CONFLICT
+        evidence += NUMBER_CONFLICT
+    z = (evidence - p["L0"]) / p["scale"]
+    feats = {
+        "bits": bits,
+        "query_bits": wq,
+        "list_bits": wn,
+        "query_left": q_left,
+        "list_left": n_left,
+        "conflict": conflict,
+        "full_cover": 1.0 if full else 0.0,
+        "evidence_bits": evidence,
+    }
     return NameScore(
-        z, edges, q_cov, n_cov, bits, q_left, n_left, conflict, number_conflict, quality, feats
+        z,
+        edges,
+        conf_q / wq,
+        conf_n / wn,
+        bits,
+        q_left,
+        n_left,
+        conflict,
+        number_conflict,
+        worst,
+        feats,
     )
 
 
-def name_z_bound(q_cov_ub, q_weight: float):
-    """Upper bound of the name term when at most ``q_cov_ub`` of the query is matched
-    (a float or a numpy array): list coverage and similarity taken as perfect."""
-    c = NAME_COEF
-    bits = np.minimum(q_cov_ub * q_weight, MATCHED_BITS_CAP) / 10
-    q_left = np.minimum(np.maximum(0.0, (1 - q_cov_ub) * q_weight), 20.0) / 10
-    return (
-        c["intercept"]
-        + c["q_cov"] * q_cov_ub
-        + c["n_cov"]
-        + c["bits"] * bits
-        + c["q_left"] * q_left
-        + c["quality"]
-    )
+def name_z_bound(matched_ub, q_weight: float):
+    """Upper bound of the name term when at most ``matched_ub`` bits of the query can be
+    matched (a float or a numpy array): the list side taken as perfectly covered."""
+    p = NAME_PARAMS
+    m = np.minimum(matched_ub, q_weight)
+    full = np.where(m >= q_weight - 1e-6, p["full"], 0.0)
+    ev = np.minimum(m, MATCHED_BITS_CAP) - p["q_left"] * (q_weight - m) + full
+    return (ev - p["L0"]) / p["scale"]
 
 
 # -- evidence -----------------------------------------------------------------------------
