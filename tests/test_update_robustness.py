@@ -200,3 +200,53 @@ def test_process_killed_mid_update_leaves_the_store_as_it_was(tmp_path, lists_di
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert _consistent(settings) == new_snapshot
+
+
+class PagedApi(http.server.ThreadingHTTPServer):
+    """An FBI-Wanted-like paged API: page 1 is the shared page, page 2 is empty; the very
+    first request is answered 429 to check that the client backs off and retries."""
+
+    daemon_threads = True
+
+    def __init__(self, page: bytes) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        super().__init__(("127.0.0.1", 0), _PagedHandler)
+
+
+class _PagedHandler(http.server.BaseHTTPRequestHandler):
+    server: PagedApi
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        if len(self.server.requests) == 1:
+            self.send_response(429)
+            self.send_header("Retry-After", "0")
+            self.end_headers()
+            return
+        body = self.server.page if "page=1&" in self.path else b'{"total": 20, "items": []}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_paged_api_is_fetched_page_by_page(store, lists_dir):
+    page = (lists_dir / "us_fbi_wanted" / "wanted-list-page20-2024-09.json").read_bytes()
+    server = PagedApi(page.replace(b'"total":', b'"total_was":', 1))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/wanted/v1/list"
+        [result] = update_from_publishers(
+            store, ["us_fbi_wanted"], urls=[url], backoff=0, page_pause=0
+        )
+    finally:
+        server.shutdown()
+    assert result.status == "activated", result.error
+    assert result.entities and result.entities > 0
+    assert server.requests[0] == server.requests[1]  # the 429 was retried
+    assert "page=1&pageSize=" in server.requests[1] and "page=2&" in server.requests[2]

@@ -51,6 +51,8 @@ class Dataset:
     # yields one snapshot per match (file or directory); a MirrorSnapshot groups files.
     mirror: tuple[str | MirrorSnapshot, ...] = ()
     note: str | None = None
+    # A JSON API that pages its results (``?page=N&pageSize=M``); all pages form one snapshot.
+    paged: bool = False
 
 
 FORMATS: dict[str, Format] = {
@@ -159,13 +161,14 @@ DATASETS: dict[str, Dataset] = {
             "EU Financial Sanctions File (consolidated list of EU financial sanctions)",
             "European Commission, DG FISMA",
             "eu-fsf-xml",
-            mirror=("eu_fsf/*.xml",),
-            note=(
-                "Official download needs a token from the Commission's FSF platform: "
+            # {token}: the (free) token from the Commission's FSF platform, read from the
+            # environment variable TAMIZ_EU_FSF_TOKEN by the downloader.
+            urls=(
                 "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/"
-                "content?token={TAMIZ_EU_FSF_TOKEN} (token read from the environment by the "
-                "downloader)."
+                "content?token={token}",
             ),
+            mirror=("eu_fsf/*.xml",),
+            note="The official download needs a token: set TAMIZ_EU_FSF_TOKEN.",
         ),
         Dataset(
             "gb_hmt",
@@ -185,7 +188,8 @@ DATASETS: dict[str, Dataset] = {
             "fbi-wanted-json",
             urls=("https://api.fbi.gov/wanted/v1/list",),
             mirror=("us_fbi_wanted/*.json",),
-            note="Paged API (page, pageSize): fetch every page politely and load them together.",
+            paged=True,
+            note="Paged API (page, pageSize): every page is fetched politely and loaded together.",
         ),
     )
 }

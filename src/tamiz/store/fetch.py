@@ -200,3 +200,57 @@ def download(
 def remember_validators(store: Store, fetched: Download) -> None:
     for url, etag, last_modified, digest in fetched.validators:
         store.save_fetch_state(url, etag, last_modified, digest)
+
+
+PAGE_SIZE = 50
+MAX_PAGES = 200
+
+
+def download_pages(
+    urls_base: str,
+    *,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    pause: float = 1.0,
+    transport: httpx.BaseTransport | None = None,
+) -> list[SourceFile]:
+    """Fetch every page of a paged JSON API (``page``/``pageSize``), politely.
+
+    One request at a time, ``pause`` seconds apart, retrying with back-off on 429/5xx
+    (``Retry-After`` honoured up to a minute). Stops at the first empty page, or when the
+    reported ``total`` is reached.
+    """
+    import json
+
+    files: list[SourceFile] = []
+    seen = 0
+    with httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+        follow_redirects=True,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        transport=transport,
+    ) as client:
+        for page in range(1, MAX_PAGES + 1):
+            sep = "&" if "?" in urls_base else "?"
+            url = f"{urls_base}{sep}page={page}&pageSize={PAGE_SIZE}"
+            response = _get_with_retries(client, url, {}, retries, backoff)
+            try:
+                data = json.loads(response.content)
+            except ValueError:
+                raise FetchError(f"{url}: response is not JSON") from None
+            items = data.get("items") if isinstance(data, dict) else None
+            if not items:
+                break
+            files.append(SourceFile(f"page-{page:04d}.json", response.content))
+            seen += len(items)
+            total = data.get("total")
+            if isinstance(total, int) and seen >= total:
+                break
+            if pause:
+                time.sleep(pause)
+        else:
+            raise FetchError(f"{urls_base}: more than {MAX_PAGES} pages; refusing to go on")
+    if not files:
+        raise FetchError(f"{urls_base}: no results")
+    return files

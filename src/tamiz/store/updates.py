@@ -15,7 +15,14 @@ from pathlib import Path
 import httpx
 
 from tamiz.sources import DATASETS
-from tamiz.store.fetch import FetchError, download, files_from_paths, mirror_items
+from tamiz.store.fetch import (
+    Download,
+    FetchError,
+    download,
+    download_pages,
+    files_from_paths,
+    mirror_items,
+)
 from tamiz.store.fetch import remember_validators as _remember
 from tamiz.store.lists import Store, UpdateResult, published_from_names
 
@@ -91,6 +98,7 @@ def update_from_publishers(
     timeout: float = 60.0,
     retries: int = 3,
     backoff: float = 1.0,
+    page_pause: float = 1.0,
     transport: httpx.BaseTransport | None = None,
 ) -> list[UpdateResult]:
     """Download and ingest the official files (or ``urls``, for a single dataset)."""
@@ -111,14 +119,25 @@ def update_from_publishers(
             )
             continue
         try:
-            fetched = download(
-                store,
-                _resolve_urls(name, sources),
-                timeout=timeout,
-                retries=retries,
-                backoff=backoff,
-                transport=transport,
-            )
+            if builtin is not None and builtin.paged:
+                pages = download_pages(
+                    sources[0],
+                    timeout=timeout,
+                    retries=retries,
+                    backoff=backoff,
+                    pause=page_pause,
+                    transport=transport,
+                )
+                fetched = Download(pages, True, [])
+            else:
+                fetched = download(
+                    store,
+                    _resolve_urls(name, sources),
+                    timeout=timeout,
+                    retries=retries,
+                    backoff=backoff,
+                    transport=transport,
+                )
         except FetchError as exc:
             results.append(UpdateResult(name, "rejected", error=str(exc)))
             continue
