@@ -74,7 +74,7 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         if edit >= MIN_SIMILARITY:
             return edit, "edit"
         return 0.0, "translit"
-    if sk_a == sk_b and len(sk_a) >= 2:
+    if sk_a == sk_b and len(sk_a) >= 3:
         raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
         if raw >= 0.6:
             sim = 0.5 + 0.5 * raw

@@ -295,7 +295,7 @@ class MatchIndex:
             names, amounts = ix.accumulate(self._groups(p))
             if not len(names):
                 continue
-            zb = name_z_bound(amounts + slack, wq)
+            zb = name_z_bound(amounts + slack, wq, len(p.tokens))
             idx = np.flatnonzero(zb + ev_max >= cut)
             if not len(idx):
                 continue

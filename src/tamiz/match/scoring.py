@@ -37,11 +37,13 @@ NAME_PARAMS = {
     "q_left": 0.3,
     "n_left": 0.15,
     "conflict": 0.5,
+    "n_left_cap": 20.0,
     "full": 4.0,
+    "full_per_token": 2.0,
     "L0": 11.5,
     "scale": 2.5,
 }
-NUMBER_CONFLICT = -20.0  # bits: a different number (ZU ZAG BONG 5 vs 6)
+NUMBER_CONFLICT = -3.0  # log-odds, below a zero cap: a different number (ZU ZAG BONG 5 / 6)
 # Name kinds, in log-odds: weak aliases (OFAC "weak aka", UN "low quality") count less.
 KIND_ADJUST = {"primary": 0.0, "aka": 0.0, "native": 0.0, "former": -0.8, "weak": -3.2}
 MATCHED_BITS_CAP = 40.0
@@ -51,7 +53,7 @@ DOB_EXACT = 2.5
 DOB_MONTH = 1.6
 DOB_YEAR = 0.9
 DOB_NEAR = 0.2
-DOB_CONTRADICT = -2.5
+DOB_CONTRADICT = -4.0
 COUNTRY_AGREE = 0.4
 COUNTRY_CONTRADICT = -0.5
 ID_MATCH = 6.0
@@ -215,9 +217,14 @@ def name_score(
         )
         c = confirmed(e.sim, e.how, length)
         if e.how == "initial":
-            # An initial proves only its letter, on either side.
-            eq, en = min(eq, INITIAL_BITS), min(en, INITIAL_BITS)
-            c = 1.0
+            # An initial proves only its letter, but the full name on the other side is
+            # abbreviated rather than missing: not counted as left over.
+            conf_q += eq
+            conf_n += en
+            bits += min(eq, en, INITIAL_BITS)
+            used_q.update(e.q)
+            used_n.update(e.n)
+            continue
         conf_q += c * eq
         conf_n += c * en
         bits += c * min(eq, en)
@@ -234,16 +241,20 @@ def name_score(
         sum(w for i, w in enumerate(q_w) if i not in used_q),
         sum(w for j, w in enumerate(n_w) if j not in used_n),
     )
+    # Lists often carry long full names (patronymic chains, second surnames) that a query
+    # leaves out: what the list has beyond the query costs a capped amount.
+    full_bonus = p["full"] + p["full_per_token"] * (min(len(q_tokens), len(n_tokens)) - 1)
     evidence = (
         min(bits, MATCHED_BITS_CAP)
         - p["q_left"] * q_left
-        - p["n_left"] * n_left
+        - p["n_left"] * min(n_left, p["n_left_cap"])
         - p["conflict"] * conflict
-        + (p["full"] if full else 0.0)
+        + (full_bonus if full else 0.0)
     )
-    if number_conflict:
-        evidence += NUMBER_CONFLICT
     z = (evidence - p["L0"]) / p["scale"]
+    if number_conflict:
+        # Different numbers name different things (ZU ZAG BONG 5 / 6), however alike the rest.
+        z = min(z, 0.0) + NUMBER_CONFLICT
     feats = {
         "bits": bits,
         "query_bits": wq,
@@ -269,12 +280,13 @@ def name_score(
     )
 
 
-def name_z_bound(matched_ub, q_weight: float):
+def name_z_bound(matched_ub, q_weight: float, q_tokens: int = 1):
     """Upper bound of the name term when at most ``matched_ub`` bits of the query can be
     matched (a float or a numpy array): the list side taken as perfectly covered."""
     p = NAME_PARAMS
     m = np.minimum(matched_ub, q_weight)
-    full = np.where(m >= q_weight - 1e-6, p["full"], 0.0)
+    bonus = p["full"] + p["full_per_token"] * (q_tokens - 1)
+    full = np.where(m >= q_weight - 1e-6, bonus, 0.0)
     ev = np.minimum(m, MATCHED_BITS_CAP) - p["q_left"] * (q_weight - m) + full
     return (ev - p["L0"]) / p["scale"]
 

@@ -1,0 +1,116 @@
+"""Name normalisation and token similarity (tamiz.index.normalize / .similarity)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tamiz.index.normalize import ABJAD, HANGUL, skeleton, tokenize
+from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
+
+
+def texts(name: str, **kw) -> list[str]:
+    return [t.text for t in tokenize(name, **kw)]
+
+
+def sim(a: str, b: str) -> tuple[float, str]:
+    return token_similarity(tokenize(a)[0], tokenize(b)[0])
+
+
+def test_order_case_accents_and_punctuation() -> None:
+    assert sorted(texts("MADURO MOROS, Nicolás")) == ["maduro", "moros", "nicolas"]
+    assert sorted(texts("Padrino López, Vladimir")) == sorted(texts("Vladimir PADRINO LOPEZ"))
+    # Hyphens split, apostrophes vanish, the Arabic article is a particle.
+    assert texts("AL-ZAWAHIRI, Ayman") == ["zawahiri", "ayman"]
+    assert texts("al Zawahiri") == ["zawahiri"]
+    assert texts("ANSAR AL-SHARI'A") == ["ansar", "sharia"]
+    assert texts("O’Neil") == ["oneil"]
+
+
+def test_control_characters_become_spaces() -> None:
+    assert texts("Nicolas\x00Maduro\u200b") == ["nicolas", "maduro"]
+
+
+def test_dotted_abbreviations_and_initials() -> None:
+    assert texts("EMPRESA S.A. DE C.V.") == ["empresa", "sa", "cv"]
+    assert texts("N. Maduro") == ["n", "maduro"]
+    assert tokenize("N. Maduro")[0].is_initial
+
+
+def test_legal_forms_are_normalised_and_flagged() -> None:
+    toks = tokenize("Gaz-Alyans Limited Liability Company")
+    assert [t.text for t in toks] == ["gaz", "alyans", "ltd", "liability", "co"]
+    assert [t.legal for t in toks] == [False, False, True, False, True]
+    assert texts("ООО Ромашка") == ["ooo", "romashka"]
+    assert texts("ACME INTL CORP") == ["acme", "international", "corp"]
+    # Persons keep such words as names.
+    assert texts("Co Ling", organisation=False) == ["co", "ling"]
+
+
+def test_numbers_are_tokens() -> None:
+    assert texts("ZU ZAG BONG 6") == ["zu", "zag", "bong", "6"]
+    assert texts("A320neo") == ["a", "320", "neo"]
+
+
+def test_honorifics_dropped_but_name_kept() -> None:
+    assert texts("Sheikh Hassan Dahir Aweys") == ["hassan", "dahir", "aweys"]
+    assert texts("Dr. Ayman al-Zawahiri") == ["ayman", "zawahiri"]
+    # A name made only of particles keeps them rather than vanishing.
+    assert texts("The") == ["the"]
+
+
+def test_abd_compounds() -> None:
+    assert texts("Abdulrahman") == ["abd", "rahman"]
+    assert texts("Abd al-Rahman") == ["abd", "rahman"]
+    assert texts("Abdel Aziz") == ["abd", "aziz"]
+
+
+def test_scripts() -> None:
+    assert texts("Владимир Путин") == ["vladimir", "putin"]
+    assert texts("习近平") == ["xi", "jinping"]
+    kim = tokenize("김정은")
+    assert [t.text for t in kim] == ["kim", "jeong", "eun"]
+    assert {t.script for t in kim} == {HANGUL}
+    gaddafi = tokenize("معمر القذافي")
+    assert [t.script for t in gaddafi] == [ABJAD, ABJAD]
+    assert gaddafi[1].skel == skeleton("qaddafi") == skeleton("kadhafi") == skeleton("gaddafi")
+    assert tokenize("Κυριάκος")[0].text == "kyriakos"
+
+
+def test_mixed_scripts_in_one_name() -> None:
+    assert texts("Vladimir Путин") == ["vladimir", "putin"]
+
+
+def test_skeleton_variants() -> None:
+    assert skeleton("mohammed") == skeleton("muhammad") == skeleton("mohamad")
+    assert skeleton("yusuf") == skeleton("youssef")
+    assert skeleton("hussein") == skeleton("husayn")
+    assert skeleton("maduro") != skeleton("moros")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "how"),
+    [
+        ("Mohammed", "Muhammad", "translit"),
+        ("Mohd", "Mohamed", "translit"),
+        ("Yusuf", "Jusuf", "translit"),
+        ("Youssef", "Yusuf", "translit"),
+        ("Qaddafi", "Kadhafi", "translit"),
+        ("القذافي", "Qaddafi", "translit"),
+        ("Robert", "Bob", "nickname"),
+        ("N", "Nicolas", "initial"),
+        ("Alzawahiri", "Zawahiri", "translit"),
+        ("Hezbollah", "Hizballah", "phonetic"),
+        ("Nicolas", "Nicholas", "edit"),
+    ],
+)
+def test_similar_tokens(a: str, b: str, how: str) -> None:
+    s, got = sim(a, b)
+    assert s >= MIN_SIMILARITY and got == how
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("5", "6"), ("Mohammed", "Mahmoudi"), ("Putin", "Potanin"), ("Jong", "Tong"), ("Ali", "Alu")],
+)
+def test_different_tokens(a: str, b: str) -> None:
+    assert sim(a, b)[0] < MIN_SIMILARITY
