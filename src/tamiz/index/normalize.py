@@ -479,7 +479,9 @@ def _hangul_tokens(chunk: str) -> list[Token]:
     syllables = [s for s in syllables if s]
     out = []
     for i, syl in enumerate(syllables):
-        if i == 0 and len(syllables) >= 2:
+        # A lone syllable is a surname (Korean names are often written "given surname"
+        # in Western order); so is the first of a run of three.
+        if (i == 0 and len(syllables) != 2) or len(syllables) == 1:
             syl = KOREAN_SURNAMES.get(syl, syl)
         out.append(Token(syl, skeleton(syl), HANGUL))
     return out

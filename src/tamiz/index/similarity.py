@@ -10,7 +10,7 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA
 
 from tamiz.index.names import are_nicknames, are_variants
-from tamiz.index.normalize import ABJAD, HANGUL, Token
+from tamiz.index.normalize import ABJAD, HAN, HANGUL, Token
 
 MIN_SIMILARITY = 0.7
 # Scripts whose romanisations vary so much that equal consonant skeletons are trusted.
@@ -24,6 +24,37 @@ def _glued(a: str, b: str) -> bool:
     if len(a) < len(b) + 2:
         return False
     return any(a.startswith(p) and a[len(p) :] == b for p in GLUED_PREFIXES)
+
+
+_KOREAN_STEPS = (
+    ("yeo", "yo"),
+    ("eo", "o"),
+    ("eu", "u"),
+    ("wo", "o"),
+    ("kk", "k"),
+    ("tt", "t"),
+    ("pp", "p"),
+    ("ss", "s"),
+    ("jj", "ch"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("j", "c"),
+    ("g", "k"),
+    ("b", "p"),
+    ("d", "t"),
+    ("r", "l"),
+    ("ee", "i"),
+    ("oo", "u"),
+)
+
+
+def korean_key(text: str) -> str:
+    """Spelling key of a romanised Korean syllable (Revised or McCune-Reischauer, with or
+    without breve): jeong/jong/chong -> cong, gyeong/kyong -> kyong."""
+    for a, b in _KOREAN_STEPS:
+        if a in text:
+            text = text.replace(a, b)
+    return text
 
 
 def _edit_similarity(a: str, b: str) -> float:
@@ -58,6 +89,14 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         return 0.9, "nickname"
     if (len(b) >= 4 and _glued(a, b)) or (len(a) >= 4 and _glued(b, a)):
         return 0.95, "translit"
+    if q.script == HANGUL or v.script == HANGUL:
+        # Korean syllables: vowels matter; RR and McCune-Reischauer spellings meet on a key.
+        if korean_key(a) == korean_key(b):
+            return 0.95, "translit"
+        return 0.0, "translit"
+    if q.script == HAN or v.script == HAN:
+        # Pinyin syllables are short and standard: a letter off is another name.
+        return 0.0, "translit"
     edit = _edit_similarity(a, b)
     sk_a, sk_b = q.skel, v.skel
     if v.script in LENIENT_SCRIPTS and q.script not in LENIENT_SCRIPTS:

@@ -37,6 +37,7 @@ NAME_PARAMS = {
     "q_left": 0.3,
     "n_left": 0.15,
     "conflict": 0.5,
+    "conflict_pair": 4.0,
     "n_left_cap": 20.0,
     "full": 4.0,
     "full_per_token": 2.0,
@@ -237,10 +238,11 @@ def name_score(
     n_nums = {t.text for j, t in enumerate(n_tokens) if j not in used_n and t.is_number}
     number_conflict = bool(q_nums and n_nums)
     full = len(used_q) == len(q_tokens) and len(used_n) == len(n_tokens) and worst >= 0.6
-    conflict = min(
-        sum(w for i, w in enumerate(q_w) if i not in used_q),
-        sum(w for j, w in enumerate(n_w) if j not in used_n),
-    )
+    left_q = [w for i, w in enumerate(q_w) if i not in used_q and not q_tokens[i].legal]
+    left_n = [w for j, w in enumerate(n_w) if j not in used_n and not n_tokens[j].legal]
+    # A conflict: both names have parts the other lacks (a different given name or
+    # surname), worth its bits and a fixed amount per conflicting pair of parts.
+    conflict = min(sum(left_q), sum(left_n)) + p["conflict_pair"] * min(len(left_q), len(left_n))
     # Lists often carry long full names (patronymic chains, second surnames) that a query
     # leaves out: what the list has beyond the query costs a capped amount.
     full_bonus = p["full"] + p["full_per_token"] * (min(len(q_tokens), len(n_tokens)) - 1)
