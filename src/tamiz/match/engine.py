@@ -172,6 +172,11 @@ class MatchIndex:
     def name_count(self) -> int:
         return self._ix.n_names
 
+    @property
+    def compiled(self) -> CompiledIndex:
+        """The compiled index underneath (read-only use: vocabulary, postings, ids)."""
+        return self._ix
+
     # -- preparation -------------------------------------------------------------------
 
     def _prepare(self, query: Query) -> list[_Prepared]:
