@@ -152,6 +152,18 @@ def published_from_names(names: Iterable[str]) -> dt.date | None:
     return best
 
 
+def parse_source(dataset: str, fmt_id: str, files: Sequence[SourceFile]) -> ParsedList:
+    """Run the format's parser; any failure becomes a ParseError naming the files."""
+    fmt = format_for(dataset, fmt_id)
+    try:
+        return fmt.parser()(files, dataset)
+    except ParseError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as exc:
+        names = ", ".join(f.name for f in files)
+        raise ParseError(f"{names}: cannot parse as {fmt.id}: {exc!r}") from None
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -190,8 +202,12 @@ class Store:
         published: dt.date | None = None,
         published_fallback: dt.date | None = None,
         force: bool = False,
+        parsed: ParsedList | ParseError | None = None,
     ) -> UpdateResult:
         """Parse ``files`` as a new snapshot of ``dataset`` and activate it if it is newest.
+
+        ``parsed`` passes in the outcome of :func:`parse_source` run elsewhere (e.g. in a
+        worker process while the previous snapshot is being written).
 
         The publication date is, in order: ``published``; the date the file states about
         itself; ``published_fallback`` (e.g. from a folder name); a date in a file name;
@@ -210,27 +226,17 @@ class Store:
             return UpdateResult(dataset, "rejected", error=str(exc.args[0]))
         hashes = [hashlib.sha256(f.data).hexdigest() for f in files]
         snap_id = snapshot_id_for(dataset, fmt.id, hashes)
+        known = self.known_snapshot(dataset, fmt.id, files, hashes)
+        if known is not None:
+            return known
 
-        with self.session() as s:
-            existing = s.get(SnapshotRow, snap_id)
-            if existing is not None:
-                return UpdateResult(
-                    dataset,
-                    "unchanged",
-                    snapshot=snap_id,
-                    published=existing.published,
-                    entities=existing.entity_count,
-                )
-
-        try:
-            parsed = fmt.parser()(files, dataset)
-        except ParseError as exc:
-            return UpdateResult(dataset, "rejected", error=str(exc))
-        except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as exc:
-            names = ", ".join(f.name for f in files)
-            return UpdateResult(
-                dataset, "rejected", error=f"{names}: cannot parse as {fmt.id}: {exc!r}"
-            )
+        if parsed is None:
+            try:
+                parsed = parse_source(dataset, fmt.id, files)
+            except ParseError as exc:
+                parsed = exc
+        if isinstance(parsed, ParseError):
+            return UpdateResult(dataset, "rejected", error=str(parsed))
         if not parsed.entities:
             names = ", ".join(f.name for f in files)
             return UpdateResult(dataset, "rejected", error=f"{names}: no entities found")
@@ -245,6 +251,28 @@ class Store:
         return self._write_snapshot(
             dataset, fmt.id, snap_id, files, hashes, parsed, published, force
         )
+
+    def known_snapshot(
+        self,
+        dataset: str,
+        fmt_id: str,
+        files: Sequence[SourceFile],
+        hashes: Sequence[str] | None = None,
+    ) -> UpdateResult | None:
+        """The ``unchanged`` result when exactly these bytes were loaded before, else None."""
+        hashes = hashes or [hashlib.sha256(f.data).hexdigest() for f in files]
+        snap_id = snapshot_id_for(dataset, fmt_id, hashes)
+        with self.session() as s:
+            existing = s.get(SnapshotRow, snap_id)
+            if existing is None:
+                return None
+            return UpdateResult(
+                dataset,
+                "unchanged",
+                snapshot=snap_id,
+                published=existing.published,
+                entities=existing.entity_count,
+            )
 
     def _write_snapshot(
         self,

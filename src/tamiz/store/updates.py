@@ -8,23 +8,28 @@ update carries on past one broken source and the caller decides the exit status.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import httpx
 
+from tamiz.model import ParsedList, ParseError
 from tamiz.sources import DATASETS
 from tamiz.store.fetch import (
     Download,
     FetchError,
+    MirrorItem,
     download,
     download_pages,
     files_from_paths,
     mirror_items,
 )
 from tamiz.store.fetch import remember_validators as _remember
-from tamiz.store.lists import Store, UpdateResult, published_from_names
+from tamiz.store.lists import Store, UpdateResult, parse_source, published_from_names
 
 
 def update_from_paths(
@@ -50,14 +55,29 @@ def update_from_paths(
     )
 
 
+def _parse_mirror_item(dataset: str, fmt_id: str, paths: Sequence[Path]) -> ParsedList | ParseError:
+    """Worker-process job: parse one mirror snapshot (the parent re-reads the bytes)."""
+    try:
+        return parse_source(dataset, fmt_id, files_from_paths(paths))
+    except ParseError as exc:
+        return exc
+    except OSError as exc:
+        return ParseError(str(exc))
+
+
 def update_from_mirror(
     store: Store,
     root: str | os.PathLike[str],
     datasets: Sequence[str] | None = None,
     *,
     force: bool = False,
+    workers: int = 2,
 ) -> list[UpdateResult]:
-    """Load every snapshot an offline mirror holds for the built-in datasets, oldest first."""
+    """Load every snapshot an offline mirror holds for the built-in datasets, oldest first.
+
+    Parsing runs in ``workers`` processes, a couple of snapshots ahead of the writer, while
+    snapshots are written (and activated) strictly in order.
+    """
     root = Path(root)
     if not root.is_dir():
         return [
@@ -65,12 +85,60 @@ def update_from_mirror(
         ]
     unknown = [d for d in datasets or () if d not in DATASETS]
     results = [UpdateResult(d, "rejected", error=f"{d}: not a built-in dataset") for d in unknown]
-    for item in mirror_items(root, [d for d in datasets or DATASETS if d in DATASETS]):
-        # a MirrorSnapshot's stated date wins; dates in paths only fill in for the file's own
-        result = update_from_paths(
-            store, item.dataset, item.paths, published=item.published, force=force
-        )
-        results.append(result)
+    items = mirror_items(root, [d for d in datasets or DATASETS if d in DATASETS])
+    if workers <= 1 or len(items) < 2:
+        for item in items:
+            results.append(
+                update_from_paths(
+                    store, item.dataset, item.paths, published=item.published, force=force
+                )
+            )
+        return results
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[MirrorItem, Future]] = deque()
+        queue = deque(items)
+
+        def submit_ahead() -> None:
+            while queue and len(pending) < workers + 1:
+                item = queue.popleft()
+                fmt_id = DATASETS[item.dataset].format
+                try:
+                    known = store.known_snapshot(item.dataset, fmt_id, files_from_paths(item.paths))
+                except OSError:
+                    known = None  # reported when the item is written
+                if known is not None:
+                    done: Future = Future()
+                    done.set_result(known)
+                    pending.append((item, done))
+                    continue
+                pending.append(
+                    (item, pool.submit(_parse_mirror_item, item.dataset, fmt_id, item.paths))
+                )
+
+        submit_ahead()
+        while pending:
+            item, future = pending.popleft()
+            submit_ahead()
+            outcome = future.result()
+            if isinstance(outcome, UpdateResult):  # the same bytes were loaded before
+                results.append(outcome)
+                continue
+            try:
+                files = files_from_paths(item.paths)
+            except OSError as exc:
+                results.append(UpdateResult(item.dataset, "rejected", error=str(exc)))
+                continue
+            results.append(
+                store.ingest(
+                    item.dataset,
+                    files,
+                    published=item.published,
+                    published_fallback=published_from_names(str(p) for p in item.paths),
+                    force=force,
+                    parsed=outcome,
+                )
+            )
     return results
 
 
