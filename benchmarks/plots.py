@@ -43,9 +43,9 @@ def write_plots(results: dict, folder: Path) -> list[Path]:
         for ax, (group, data) in zip(axes[0], pair_sets.items(), strict=True):
             for name, m in data["matchers"].items():
                 curve = m["curve"]
-                ax.plot(
-                    thresholds, curve["precision"], color=_colour(name), label=f"{name} precision"
-                )
+                # No prediction at all leaves precision undefined: a gap, not a 1.0.
+                precision = [float("nan") if v is None else v for v in curve["precision"]]
+                ax.plot(thresholds, precision, color=_colour(name), label=f"{name} precision")
                 ax.plot(
                     thresholds,
                     curve["recall"],
@@ -104,6 +104,7 @@ def write_plots(results: dict, folder: Path) -> list[Path]:
             right.plot(thresholds, [a / counts[name] for a in acc], color=_colour(name), label=name)
         right.axhline(2, color="black", linewidth=0.6)
         right.set_yscale("symlog", linthresh=1)
+        right.set_ylim(bottom=0)
         right.set_title("False alerts per 1,000 clean names (vr sets with attributes + census)")
         right.set_xlabel("threshold (dotted: defaults; line: target 2 / 1,000)")
         right.grid(alpha=0.3)

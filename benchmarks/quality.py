@@ -115,9 +115,9 @@ def pair_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> di
     tp = int((predicted & labels).sum())
     fp = int((predicted & ~labels).sum())
     fn = int((~predicted & labels).sum())
-    precision = tp / (tp + fp) if tp + fp else 1.0
+    precision = tp / (tp + fp) if tp + fp else None  # nothing predicted: undefined
     recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
     return {
         "positives": int(labels.sum()),
         "negatives": int((~labels).sum()),

@@ -561,9 +561,10 @@ def main(argv: list[str] | None = None) -> int:
     path = args.out / "latest.json"
     merged = merge_previous(results, path, sections)
     path.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
+    (args.out / "summary.md").write_text(report.markdown_summary(merged))
     pictures = plots.write_plots(results, args.out) if "quality" in sections else []
     report.print_all(console, results)
-    console.print(f"wrote {path}" + "".join(f", {p.name}" for p in pictures))
+    console.print(f"wrote {path}, summary.md" + "".join(f", {p.name}" for p in pictures))
     return 0
 
 
