@@ -179,20 +179,21 @@ def evidence_of(result) -> float:
 
 
 def platt(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Fit p = sigmoid((x - L0) / scale) with classes weighted equally."""
+    """Fit p = sigmoid((x - L0) / scale), classes weighted equally (gradient descent on
+    standardised x; robust to separable data)."""
+    x = np.clip(x, -30.0, 60.0)
+    mu, sd = float(x.mean()), float(x.std() or 1.0)
+    xs = (x - mu) / sd
     w = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, len(y) - y.sum()))
-    a, b = 0.3, -3.0
-    for _ in range(100):
-        z = np.clip(a * x + b, -30, 30)
-        p = 1 / (1 + np.exp(-z))
-        ga, gb = np.sum(w * (p - y) * x), np.sum(w * (p - y))
-        r = w * p * (1 - p)
-        h = np.array([[np.sum(r * x * x), np.sum(r * x)], [np.sum(r * x), np.sum(r)]])
-        step = np.linalg.solve(h + 1e-9 * np.eye(2), np.array([ga, gb]))
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
-            break
-    return -b / a, 1 / a
+    a, b = 1.0, 0.0
+    for _ in range(20000):
+        p = 1 / (1 + np.exp(-np.clip(a * xs + b, -30, 30)))
+        ga = np.sum(w * (p - y) * xs) + 1e-4 * a
+        gb = np.sum(w * (p - y))
+        a, b = a - 2.0 * ga, b - 2.0 * gb
+    # a * (x - mu) / sd + b = (x - L0) / scale
+    scale = sd / a
+    return mu - b * scale, scale
 
 
 def main(argv: list[str]) -> None:

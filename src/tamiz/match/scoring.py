@@ -1,18 +1,16 @@
-"""Pairwise scoring: token alignment, name features, secondary evidence, calibrated score.
+"""Pairwise scoring: token alignment, name evidence, secondary evidence, calibrated score.
 
-The score is ``sigmoid(z)`` where ``z`` (log-odds) is the sum of
+The score is ``sigmoid(z)``; ``z`` (log-odds) is the sum of
 
-- a name term from the best-aligned pair of names (query name x list name):
-  ``NAME_COEF`` applied to the weighted coverage of each side, the matched information in
-  bits and the information left unmatched on both sides (a conflict such as a different
-  given name);
+- the name term of the best-aligned pair of names (query name x list name), from an
+  information budget in bits (:func:`name_score`): the information the aligned tokens
+  confirm (less for fuzzy agreements, less still on short tokens), minus what each side
+  leaves unmatched (capped on the list side: lists carry long full names) and a penalty
+  for conflicts (both sides have parts the other lacks), plus a bonus when every token on
+  both sides aligns; ``z_name = (L - L0) / scale``, with ``L0``/``scale`` fitted by
+  ``python -m tamiz.match.calibrate`` (Platt scaling on positive and hard negative pairs);
 - the name kind of the list name (weak and former aliases count less);
 - secondary evidence: birth date, countries, identifiers, gender, schema compatibility.
-
-Coefficients were fitted by logistic regression (see ``tamiz.match.calibrate``) on pairs
-from the development data and leave-one-alias-out pairs from the lists, so the score reads
-as the probability that the two records name the same party, among candidates that a
-screening search would retrieve.
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ NAME_PARAMS = {
     "n_left_cap": 20.0,
     "full": 4.0,
     "full_per_token": 2.0,
-    "L0": 11.5,
+    "L0": 12.0,
     "scale": 2.5,
 }
 NUMBER_CONFLICT = -3.0  # log-odds, below a zero cap: a different number (ZU ZAG BONG 5 / 6)
