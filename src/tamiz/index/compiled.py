@@ -340,20 +340,20 @@ class CompiledIndex:
         )
 
     def query_weight(self, token: Token) -> float:
-        """Weight of a query token: the list's weight when the list knows the token, else
-        the general prior (for an abjad token, that of its best transliteration)."""
+        """Weight of a query token: the list's weight when the list knows the token; else
+        the general prior, lowered to the weight of its closest list spelling (an unknown
+        spelling is most often a variant or a typo of a known name, not a rare name)."""
         v = self.vid.get(token.text)
         if v is not None and token.script != ABJAD:
             return self._weights_list[v]
         prior = prior_bits(token.text, token.skel, token.script == ABJAD)
-        if token.script == ABJAD:
-            best = None
-            for vid, (sim, _) in self.expand(token).items():
-                if sim >= 0.9:
-                    w = self._weights_list[vid]
-                    best = w if best is None else max(best, w)
-            if best is not None:
-                prior = min(prior, best)
+        best_sim, best_w = 0.0, None
+        for vid, (sim, _) in self.expand(token).items():
+            w = self._weights_list[vid]
+            if sim > best_sim or (sim == best_sim and best_w is not None and w > best_w):
+                best_sim, best_w = sim, w
+        if best_w is not None and best_sim >= 0.75:
+            prior = min(prior, best_w)
         return token_weight(token, prior)
 
     def _lookup_hash(self, hashes: np.ndarray, vids: np.ndarray, keys: list[str]) -> set[int]:

@@ -633,6 +633,41 @@ def tokenize(text: str, *, organisation: bool | None = None) -> tuple[Token, ...
     return _postprocess(tokens, organisation)
 
 
+# Multi-word legal forms -> their abbreviation (after single-word mapping).
+_LEGAL_PHRASES = (
+    (("open", "joint", "stock", "co"), "ojsc"),
+    (("closed", "joint", "stock", "co"), "cjsc"),
+    (("public", "joint", "stock", "co"), "pjsc"),
+    (("joint", "stock", "co"), "jsc"),
+    (("ltd", "liability", "co"), "llc"),
+    (("ltd", "liability", "partnership"), "llp"),
+    (("sociedad", "anonima"), "sa"),
+    (("compania", "anonima"), "ca"),
+    (("co", "anonima"), "ca"),
+    (("sdn", "bhd"), "sdnbhd"),
+    (("pte", "ltd"), "pteltd"),
+    (("pvt", "ltd"), "pvtltd"),
+    (("pty", "ltd"), "ptyltd"),
+)
+
+
+def _collapse_legal(tokens: list[Token]) -> list[Token]:
+    texts = [t.text for t in tokens]
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        for phrase, abbrev in _LEGAL_PHRASES:
+            n = len(phrase)
+            if tuple(texts[i : i + n]) == phrase:
+                out.append(Token(abbrev, skeleton(abbrev), tokens[i].script, legal=True))
+                i += n
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token, ...]:
     out: list[Token] = []
     n = len(tokens)
@@ -658,6 +693,8 @@ def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token,
     if not out:
         # A name made only of particles/honorifics ("The Base", "Al") keeps its words.
         out = [t for t in tokens if t.text]
+    if organisation is not False and len(out) > 1:
+        out = _collapse_legal(out)
     return tuple(out)
 
 

@@ -34,7 +34,7 @@ DEFAULT_THRESHOLD = 0.70
 ALGORITHM = "tamiz-name-v1"
 # Most entities fully scored per query name; candidates come best-bound first, so this only
 # bites on queries made of very common tokens, whose candidates all score low.
-MAX_SCORED = 400
+MAX_SCORED = 150
 
 
 @dataclass(frozen=True, slots=True)

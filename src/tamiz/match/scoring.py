@@ -137,11 +137,13 @@ def align(
             a, b = q_tokens[i], q_tokens[i + 1]
             if a.is_number or b.is_number or a.is_initial or b.is_initial:
                 continue
-            merged = _merge(a, b)
+            text = a.text + b.text
+            merged = None
             for j in range(nn):
                 t = n_tokens[j]
-                if len(t.text) < len(merged.text) - 3:
+                if abs(len(t.text) - len(text)) > 2 or t.text[:1] != text[:1]:
                     continue
+                merged = merged or _merge(a, b)
                 s, how = token_similarity(merged, t)
                 if s >= 0.9:
                     cands.append(
@@ -151,11 +153,13 @@ def align(
             a, b = n_tokens[j], n_tokens[j + 1]
             if a.is_number or b.is_number or a.is_initial or b.is_initial:
                 continue
-            merged = _merge(a, b)
+            text = a.text + b.text
+            merged = None
             for i in range(nq):
                 t = q_tokens[i]
-                if len(t.text) < len(merged.text) - 3:
+                if abs(len(t.text) - len(text)) > 2 or t.text[:1] != text[:1]:
                     continue
+                merged = merged or _merge(a, b)
                 s, how = token_similarity(t, merged)
                 if s >= 0.9:
                     cands.append(
