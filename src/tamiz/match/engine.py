@@ -35,6 +35,7 @@ ALGORITHM = "tamiz-name-v1"
 # Most entities fully scored per query name; candidates come best-bound first, so this only
 # bites on queries made of very common tokens, whose candidates all score low.
 MAX_SCORED = 150
+_ALWAYS_SCORE = 3.0  # log-odds bound (score 0.95) above which a candidate is always scored
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,7 @@ class MatchIndex:
         for scored, (e, zub, names) in enumerate(bounds):
             if len(results) >= limit and sigmoid(zub) < results[limit - 1].score:
                 break
-            if scored >= MAX_SCORED:
+            if scored >= MAX_SCORED and zub < _ALWAYS_SCORE:
                 break
             info = self._ix.entity_info(e)
             ev = _evidence(query, info)
