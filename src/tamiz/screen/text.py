@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -60,7 +60,8 @@ from tamiz.index.normalize import (
     Token,
     tokenize,
 )
-from tamiz.match import DEFAULT_THRESHOLD, MatchIndex, MatchResult, Query, QueryError
+from tamiz.match import ALGORITHM, DEFAULT_THRESHOLD, MatchIndex, MatchResult, Query, QueryError
+from tamiz.store.audit import AuditEntry
 
 # A matched word must carry at least this much information (bits) to be used to refer back.
 COREF_MIN_BITS = 10.0
@@ -584,4 +585,52 @@ def scan_text(
     return TextScanner(index, threshold=threshold, datasets=datasets).scan(text)
 
 
-__all__ = ["COREF_MIN_BITS", "Mention", "TextScanner", "common_words", "is_ordinary", "scan_text"]
+def scan_audit_entry(
+    actor: str,
+    text: str,
+    mentions: Sequence[Mention],
+    *,
+    snapshots: Mapping[str, str],
+    threshold: float,
+    source: str | None = None,
+    algorithm: str = ALGORITHM,
+) -> AuditEntry:
+    """The audit record of one scan: the text (``TAMIZ_AUDIT_QUERY=hash`` keeps only its
+    hash), the snapshots, and every mention (span, entity, score, how it was found)."""
+    query: dict[str, Any] = {"text": text, "chars": len(text)}
+    if source:
+        query["source"] = source
+    return AuditEntry(
+        action="scan",
+        actor=actor,
+        query=query,
+        datasets=dict(snapshots),
+        threshold=threshold,
+        algorithm=algorithm,
+        results=[
+            {
+                "start": m.start,
+                "end": m.end,
+                "id": m.result.entity_id,
+                "score": round(m.result.score, 4),
+                "match": m.result.match,
+                "via": m.via,
+            }
+            for m in mentions
+        ],
+        details={
+            "mentions": len(mentions),
+            "entities": len({m.result.entity_id for m in mentions}),
+        },
+    )
+
+
+__all__ = [
+    "COREF_MIN_BITS",
+    "Mention",
+    "TextScanner",
+    "common_words",
+    "is_ordinary",
+    "scan_audit_entry",
+    "scan_text",
+]
