@@ -139,6 +139,10 @@ class CompiledIndex:
                 id_map.setdefault(v, []).append(e)
         self.id_map = id_map
         self.entity_index = {eid: i for i, eid in enumerate(self.entity_ids)}
+        toks, ptr = self.name_tok.tolist(), self.name_ptr.tolist()
+        self.name_toks: list[list[int]] = [toks[ptr[i] : ptr[i + 1]] for i in range(self.n_names)]
+        self.name_kind_list: list[int] = self.name_kind.tolist()
+        self._infos: list[EntityInfo | None] = [None] * len(self.entity_ids)
         self._expand_cache: dict[tuple[str, str, str], dict[int, tuple[float, str]]] = {}
         self._weights_list = self.vocab_weight.tolist()
 
@@ -324,9 +328,15 @@ class CompiledIndex:
     # -- lookups -----------------------------------------------------------------------
 
     def name_tokens(self, n: int) -> list[int]:
-        return self.name_tok[self.name_ptr[n] : self.name_ptr[n + 1]].tolist()
+        return self.name_toks[n]
 
     def entity_info(self, e: int) -> EntityInfo:
+        info = self._infos[e]
+        if info is None:
+            info = self._infos[e] = self._make_info(e)
+        return info
+
+    def _make_info(self, e: int) -> EntityInfo:
         return EntityInfo(
             id=self.entity_ids[e],
             caption=self.captions[e],
@@ -408,6 +418,10 @@ class CompiledIndex:
                 rest = text[len(prefix) :]
                 if rest in self.vid:
                     cands.add(self.vid[rest])
+            if len(text) >= 4:
+                glued = self.vid.get(prefix + text)
+                if glued is not None:
+                    cands.add(glued)
         out: dict[int, tuple[float, str]] = {}
         for c in cands:
             other = self.tokens[c]

@@ -18,6 +18,7 @@ from tamiz.match.scoring import (
     KIND_ADJUST,
     Evidence,
     NameScore,
+    confirmed,
     country_evidence,
     dob_evidence,
     gender_evidence,
@@ -35,6 +36,8 @@ ALGORITHM = "tamiz-name-v1"
 # Most entities fully scored per query name; candidates come best-bound first, so this only
 # bites on queries made of very common tokens, whose candidates all score low.
 MAX_SCORED = 150
+_KIND_Z = np.array([KIND_ADJUST.get(k, 0.0) for k in KINDS])
+_KIND_ADJ_LIST = [KIND_ADJUST.get(k, 0.0) for k in KINDS]
 _ALWAYS_SCORE = 3.0  # log-odds bound (score 0.95) above which a candidate is always scored
 
 
@@ -215,60 +218,113 @@ class MatchIndex:
         evidence: list[Evidence],
         threshold: float,
     ) -> MatchResult | None:
+        """The entity's best name against the query; None when below ``threshold``."""
         ix = self._ix
-        info = ix.entity_info(e)
         best: tuple[float, int, int, NameScore] | None = None
         if names is None:
             names = self.names_of(e)
+        kinds = ix.name_kind_list
         for n in names:
-            vids = ix.name_tokens(n)
+            vids = ix.name_toks[n]
             ntoks = [ix.tokens[v] for v in vids]
             nw = [ix._weights_list[v] for v in vids]
-            kind = KINDS[int(ix.name_kind[n])]
+            adjust = _KIND_ADJ_LIST[kinds[n]]
             for qi, qp in enumerate(prepared):
                 ns = name_score(qp.tokens, ntoks, qp.weights, nw, sims[qi], vids)
-                z = ns.z + KIND_ADJUST.get(kind, 0.0)
+                z = ns.z + adjust
                 if best is None or z > best[0]:
                     best = (z, qi, n, ns)
         if best is None:
             return None
-        _, qi, n, ns = best
-        vids = ix.name_tokens(n)
+        z, qi, n, ns = best
+        if sigmoid(z + sum(x.effect for x in evidence)) < threshold:
+            return None
+        vids = ix.name_toks[n]
         return _result(
             prepared[qi],
             ix.name_text[n],
             [ix.tokens[v] for v in vids],
             [ix._weights_list[v] for v in vids],
-            KINDS[int(ix.name_kind[n])],
+            KINDS[kinds[n]],
             ns,
             evidence,
-            info,
+            ix.entity_info(e),
             threshold,
         )
 
     # -- retrieval ---------------------------------------------------------------------
 
-    def _groups(self, p: _Prepared) -> list[tuple[float, dict]]:
+    def _groups(self, p: _Prepared) -> list[tuple[tuple[int, ...], float, dict]]:
+        """Retrieval groups: (query positions, weight, expansions)."""
         ix = self._ix
-        groups: list[tuple[float, dict]] = []
+        groups: list[tuple[tuple[int, ...], float, dict]] = []
         toks = p.tokens
         for i, t in enumerate(toks):
-            exp = ix.expand(t)
-            groups.append((p.weights[i], exp))
+            groups.append(((i,), p.weights[i], self._confirmable(t)))
             for a, b in ix.split_compound(t):
                 half = p.weights[i] / 2
-                groups.append((half, {a: (0.9, "translit")}))
-                groups.append((half, {b: (0.9, "translit")}))
+                groups.append(((i,), half, {a: (0.9, "translit")}))
+                groups.append(((i,), half, {b: (0.9, "translit")}))
         for i in range(len(toks) - 1):
             a, b = toks[i], toks[i + 1]
             if a.is_number or b.is_number or a.is_initial or b.is_initial:
                 continue
             text = a.text + b.text
-            merged = Token(text, _skel(text), a.script)
-            exp = ix.expand(merged)
+            exp = self._confirmable(Token(text, _skel(text), a.script))
             if exp:
-                groups.append((p.weights[i] + p.weights[i + 1], exp))
+                groups.append(((i, i + 1), p.weights[i] + p.weights[i + 1], exp))
         return groups
+
+    def _confirmable(self, token: Token) -> dict[int, tuple[float, str]]:
+        """Expansions of a token with the share of its information each would confirm in
+        scoring (see scoring.confirmed): tighter retrieval bounds than raw similarity."""
+        key = ("conf", token.text, token.skel, token.script)
+        cache = self._ix._expand_cache
+        hit = cache.get(key)
+        if hit is None:
+            vocab = self._ix.vocab
+            n = len(token.text)
+            hit = {
+                vid: (confirmed(sim, how, max(n, len(vocab[vid]))), how)
+                for vid, (sim, how) in self._ix.expand(token).items()
+            }
+            hit = {vid: v for vid, v in hit.items() if v[0] > 0}
+            self._ix._remember(key, hit)
+        return hit
+
+    def _matchable(self, p: _Prepared) -> tuple[np.ndarray, np.ndarray]:
+        """Names reached by retrieval and, per name, an upper bound of the query bits it can
+        match: per query token the best it can do (capped at its weight), plus what glued
+        pairs can add."""
+        ix = self._ix
+        parts = [(pos, w, ix.accumulate([(w, exp)])) for pos, w, exp in self._groups(p)]
+        parts = [(pos, w, r) for pos, w, r in parts if len(r[0])]
+        if not parts:
+            return np.empty(0, dtype=np.int32), np.empty(0), np.empty(0, dtype=bool)
+        cands = np.unique(np.concatenate([r[0] for _, _, r in parts]))
+        single = np.zeros((len(p.tokens), len(cands)))
+        compounds = []
+        for pos, _, (ids, vals) in parts:
+            dense = np.zeros(len(cands))
+            dense[np.searchsorted(cands, ids)] = vals
+            if len(pos) == 1:
+                single[pos[0]] += dense
+            else:
+                compounds.append((pos, dense))
+        weights = np.array(p.weights)[:, None]
+        covered = single >= 0.6 * np.array(p.weights)[:, None]
+        for i, t in enumerate(p.tokens):
+            if t.is_initial:
+                covered[i] = True
+        single = np.minimum(single, weights)
+        total = single.sum(axis=0)
+        for (i, k), dense in compounds:
+            gain = np.minimum(dense, p.weights[i] + p.weights[k]) - single[i] - single[k]
+            total += np.maximum(gain, 0.0)
+            ok = dense >= 0.6 * (p.weights[i] + p.weights[k])
+            covered[i] |= ok
+            covered[k] |= ok
+        return cands, total, covered.all(axis=0)
 
     def candidates(
         self,
@@ -298,10 +354,11 @@ class MatchIndex:
         for p in prepared:
             wq = sum(p.weights) or 1.0
             slack = sum(w for t, w in zip(p.tokens, p.weights, strict=True) if t.is_initial)
-            names, amounts = ix.accumulate(self._groups(p))
+            names, amounts, all_covered = self._matchable(p)
             if not len(names):
                 continue
-            zb = name_z_bound(amounts + slack, wq, len(p.tokens))
+            zb = name_z_bound(amounts + slack, wq, len(p.tokens), all_covered)
+            zb = zb + _KIND_Z[ix.name_kind[names]]
             idx = np.flatnonzero(zb + ev_max >= cut)
             if not len(idx):
                 continue

@@ -212,6 +212,8 @@ def name_score(
     used_q: set[int] = set()
     used_n: set[int] = set()
     worst = 1.0
+    initial_bits = 0.0
+    solid = 0  # edges other than initials
     for e in edges:
         eq = sum(q_w[i] for i in e.q)
         en = sum(n_w[j] for j in e.n)
@@ -220,26 +222,33 @@ def name_score(
         )
         c = confirmed(e.sim, e.how, length)
         if e.how == "initial":
-            # An initial proves only its letter, but the full name on the other side is
-            # abbreviated rather than missing: not counted as left over.
-            conf_q += eq
+            # An initial proves only its letter.
+            # A query that abbreviates (N. Maduro) leaves nothing out; a list initial
+            # (K M A) confirms little of a full query name.
+            q_init = len(q_tokens[e.q[0]].text) == 1
+            conf_q += eq if q_init else INITIAL_BITS + 0.5 * max(0.0, eq - INITIAL_BITS)
             conf_n += en
-            bits += min(eq, en, INITIAL_BITS)
+            initial_bits += min(eq, en, INITIAL_BITS)
             used_q.update(e.q)
             used_n.update(e.n)
             continue
+        solid += 1
         conf_q += c * eq
         conf_n += c * en
         bits += c * min(eq, en)
         worst = min(worst, c)
         used_q.update(e.q)
         used_n.update(e.n)
+    if solid:
+        bits += initial_bits  # initials only count beside a real name part
     q_left = max(0.0, wq - conf_q)
     n_left = max(0.0, wn - conf_n)
     q_nums = {t.text for i, t in enumerate(q_tokens) if i not in used_q and t.is_number}
     n_nums = {t.text for j, t in enumerate(n_tokens) if j not in used_n and t.is_number}
     number_conflict = bool(q_nums and n_nums)
-    full = len(used_q) == len(q_tokens) and len(used_n) == len(n_tokens) and worst >= 0.6
+    full = (
+        solid > 0 and len(used_q) == len(q_tokens) and len(used_n) == len(n_tokens) and worst >= 0.6
+    )
     left_q = [w for i, w in enumerate(q_w) if i not in used_q and not q_tokens[i].legal]
     left_n = [w for j, w in enumerate(n_w) if j not in used_n and not n_tokens[j].legal]
     # A conflict: both names have parts the other lacks (a different given name or
@@ -284,13 +293,15 @@ def name_score(
     )
 
 
-def name_z_bound(matched_ub, q_weight: float, q_tokens: int = 1):
+def name_z_bound(matched_ub, q_weight: float, q_tokens: int = 1, all_covered=None):
     """Upper bound of the name term when at most ``matched_ub`` bits of the query can be
     matched (a float or a numpy array): the list side taken as perfectly covered."""
     p = NAME_PARAMS
     m = np.minimum(matched_ub, q_weight)
     bonus = p["full"] + p["full_per_token"] * (q_tokens - 1)
-    full = np.where(m >= q_weight - 1e-6, bonus, 0.0)
+    if all_covered is None:
+        all_covered = m >= q_weight - 1e-6
+    full = np.where(all_covered, bonus, 0.0)
     ev = np.minimum(m, MATCHED_BITS_CAP) - p["q_left"] * (q_weight - m) + full
     return (ev - p["L0"]) / p["scale"]
 
