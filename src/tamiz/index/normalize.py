@@ -644,6 +644,11 @@ _LEGAL_PHRASES = (
     (("sociedad", "anonima"), "sa"),
     (("compania", "anonima"), "ca"),
     (("co", "anonima"), "ca"),
+    (("obshchestvo", "s", "ogranichennoi", "otvetstvennostyu"), "ooo"),
+    (("obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"), "ooo"),
+    (("tovarystvo", "z", "obmezhenoyu", "vidpovidalnistyu"), "tov"),
+    (("aktsionernoe", "obshchestvo"), "ao"),
+    (("publichnoe", "aktsionernoe", "obshchestvo"), "pao"),
     (("sdn", "bhd"), "sdnbhd"),
     (("pte", "ltd"), "pteltd"),
     (("pvt", "ltd"), "pvtltd"),
@@ -695,7 +700,26 @@ def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token,
         out = [t for t in tokens if t.text]
     if organisation is not False and len(out) > 1:
         out = _collapse_legal(out)
-    return tuple(out)
+    return tuple(_join_letter_runs(out))
+
+
+def _join_letter_runs(tokens: list[Token]) -> list[Token]:
+    """Three or more single letters in a row are an acronym (M D S -> mds), not initials."""
+    out: list[Token] = []
+    run: list[Token] = []
+    for tok in [*tokens, None]:
+        if tok is not None and tok.is_initial and tok.script in (LATIN, TRANSLIT):
+            run.append(tok)
+            continue
+        if len(run) >= 3:
+            text = "".join(t.text for t in run)
+            out.append(Token(text, skeleton(text), run[0].script))
+        else:
+            out.extend(run)
+        run = []
+        if tok is not None:
+            out.append(tok)
+    return out
 
 
 _ABD_FORMS = (
