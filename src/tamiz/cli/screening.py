@@ -206,11 +206,24 @@ def screen_file_command(
         int, typer.Option(min=1, max=100, help="Results kept per row (JSON lines).")
     ] = 5,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    engine: Annotated[
+        str,
+        typer.Option(help="local (processes on this machine) or spark (needs the spark extra)."),
+    ] = "local",
+    master: Annotated[
+        str | None, typer.Option(help="Spark master for --engine spark (default local[2]).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Screen every row of a file; one output row per input row, in input order."""
     if schema and schema_column:
         fail("give either --schema or --schema-column, not both")
+    if engine not in ("local", "spark"):
+        fail(f"--engine must be local or spark, not {engine!r}")
+    if engine == "local" and master:
+        fail("--master applies to --engine spark")
+    if engine == "spark" and workers > 1:
+        fail("--workers applies to --engine local; Spark uses the cores of --master")
     columns = RecordColumns(
         name=name_column,
         dob=dob_column,
@@ -237,19 +250,36 @@ def screen_file_command(
             transient=False,
         ) as bar:
             task = bar.add_task(f"screening {input.name}", total=total)
-            stats, loaded = screen_file(
-                screener,
-                input,
-                out,
-                columns,
-                threshold=threshold,
-                limit=limit,
-                datasets=dataset,
-                workers=workers,
-                progress=lambda n: bar.advance(task, n),
-            )
+            if engine == "spark":
+                from tamiz import spark  # optional dependency: imported only when asked for
+
+                stats, loaded = spark.screen_file(
+                    screener,
+                    input,
+                    out,
+                    columns,
+                    master=master or spark.DEFAULT_MASTER,
+                    threshold=threshold,
+                    limit=limit,
+                    datasets=dataset,
+                    progress=lambda n: bar.advance(task, n),
+                )
+            else:
+                stats, loaded = screen_file(
+                    screener,
+                    input,
+                    out,
+                    columns,
+                    threshold=threshold,
+                    limit=limit,
+                    datasets=dataset,
+                    workers=workers,
+                    progress=lambda n: bar.advance(task, n),
+                )
     except (InputFileError, QueryError, UnknownDataset) as exc:
         fail(str(exc))
+    except ImportError as exc:  # --engine spark without the spark extra
+        fail(str(exc), code=1)
     except NoListsLoaded as exc:
         fail(str(exc), code=1)
     summary = {

@@ -11,7 +11,7 @@ import csv
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,8 +125,13 @@ def screen_file(
     datasets: list[str] | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    precomputed: Iterable[tuple[list[dict[str, Any]], str | None]] | None = None,
 ) -> tuple[FileStats, LoadedIndex]:
-    """Screen every row of ``source`` into ``out``; returns counts and the index used."""
+    """Screen every row of ``source`` into ``out``; returns counts and the index used.
+
+    ``precomputed``: (results, error) for each input row in input order, computed elsewhere
+    (the Spark engine) against the same index; the rows are then only written.
+    """
     global _WORKER
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputFileError(f"{out}: output must be .csv or .jsonl")
@@ -163,7 +168,9 @@ def screen_file(
     try:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer: csv.DictWriter | None = None
-            if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            if precomputed is not None:
+                pairs = zip(all_rows(), precomputed, strict=True)
+            elif workers > 1 and "fork" in multiprocessing.get_all_start_methods():
                 pool = multiprocessing.get_context("fork").Pool(workers)
                 pairs = _pooled(pool, chunks(64))
             else:
