@@ -182,3 +182,12 @@ def test_latency_smoke(index: MatchIndex, shared_data: Path) -> None:
     p50 = statistics.median(times)
     # Generous bounds for shared CI machines; the benchmark measures the real figures.
     assert p50 < 0.02, p50
+
+
+def test_search_many_in_order_with_processes(index: MatchIndex) -> None:
+    names = ["Nicolas Maduro", "Rubio", "Hezbollah", "Kim Jong Un"] * 5
+    queries = [Query((n,)) for n in names]
+    serial = [ids(r) for r in index.search_many(queries)]
+    forked = [ids(r) for r in index.search_many(queries, processes=2, chunk_size=4)]
+    assert serial == forked
+    assert serial[0] == ids(index.search(queries[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ ALGORITHM = "tamiz-name-v1"
 # Most entities fully scored per query name; candidates come best-bound first, so this only
 # bites on queries made of very common tokens, whose candidates all score low.
 MAX_SCORED = 150
+_FORK_INDEX: MatchIndex | None = None
+
+
+def _search_chunk(args: tuple[list[Query], dict]) -> list[list[MatchResult]]:
+    queries, kwargs = args
+    assert _FORK_INDEX is not None
+    return [_FORK_INDEX.search(q, **kwargs) for q in queries]
+
+
 _KIND_Z = np.array([KIND_ADJUST.get(k, 0.0) for k in KINDS])
 _KIND_ADJ_LIST = [KIND_ADJUST.get(k, 0.0) for k in KINDS]
 _ALWAYS_SCORE = 3.0  # log-odds bound (score 0.95) above which a candidate is always scored
@@ -434,8 +444,30 @@ class MatchIndex:
                 results.sort(key=lambda r: (-r.score, r.entity_id))
         return results[:limit]
 
-    def search_many(self, queries: Sequence[Query], **kwargs: Any) -> list[list[MatchResult]]:
-        return [self.search(q, **kwargs) for q in queries]
+    def search_many(
+        self,
+        queries: Sequence[Query],
+        *,
+        processes: int = 1,
+        chunk_size: int = 256,
+        **kwargs: Any,
+    ) -> list[list[MatchResult]]:
+        """``search`` for many queries, in order. ``processes > 1`` forks worker processes
+        that share this index copy-on-write (POSIX only; do not use from a process that runs
+        other threads). Keyword arguments are passed to :meth:`search`."""
+        queries = list(queries)
+        if processes <= 1 or len(queries) < 2 * chunk_size:
+            return [self.search(q, **kwargs) for q in queries]
+        global _FORK_INDEX
+        ctx = multiprocessing.get_context("fork")
+        chunks = [queries[i : i + chunk_size] for i in range(0, len(queries), chunk_size)]
+        _FORK_INDEX = self
+        try:
+            with ctx.Pool(processes) as pool:
+                parts = pool.map(_search_chunk, [(c, kwargs) for c in chunks])
+        finally:
+            _FORK_INDEX = None
+        return [r for part in parts for r in part]
 
     def search_exhaustive(
         self,
