@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -20,8 +21,11 @@ from tamiz.screen import (
     UnknownDataset,
     query_from_properties,
 )
+from tamiz.screen.audit import file_entry, screen_entry
 from tamiz.screen.files import InputFileError, count_records, screen_file
 from tamiz.screen.records import normalize_date
+from tamiz.store import audit
+from tamiz.store.audit import AuditEntry
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 SchemaOpt = Annotated[
@@ -48,6 +52,16 @@ def _print_results(results: list[MatchResult] | tuple[MatchResult, ...]) -> None
 
 def _open_screener() -> Screener:
     return Screener(open_store())
+
+
+def _record(screener: Screener, entry: AuditEntry) -> dict[str, object]:
+    """Append the screening to the audit trail before showing it (a check that cannot be
+    recorded is reported as failed rather than shown unrecorded); the record's reference."""
+    try:
+        receipt = audit.append(screener.store, entry)
+    except Exception as exc:  # AuditError, or the database refusing the write
+        fail(f"the screening could not be recorded in the audit trail: {exc}", code=1)
+    return {"seq": receipt.seq, "hash": receipt.hash}
 
 
 @app.command()
@@ -97,8 +111,9 @@ def screen(
         fail(str(exc))
     except NoListsLoaded as exc:
         fail(str(exc), code=1)
+    recorded = _record(screener, screen_entry(audit.local_actor(), response))
     if as_json:
-        emit_json(response.to_dict())
+        emit_json({**response.to_dict(), "audit": recorded})
         return
     snaps = ", ".join(f"{d}@{s}" for d, s in response.snapshots.items())
     console.print(f"[dim]lists: {snaps}  threshold {response.threshold}[/]")
@@ -282,6 +297,27 @@ def screen_file_command(
         fail(str(exc), code=1)
     except NoListsLoaded as exc:
         fail(str(exc), code=1)
+    recorded = _record(
+        screener,
+        file_entry(
+            audit.local_actor(),
+            source=input,
+            output=out,
+            rows=stats.rows,
+            screened=stats.screened,
+            errors=stats.errors,
+            alerts=stats.alerts_detail,
+            snapshots={
+                ds: sn for ds, sn in loaded.snapshot_ids.items() if not dataset or ds in dataset
+            },
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+            options={
+                "columns": {k: v for k, v in dataclasses.asdict(columns).items() if v},
+                "datasets": sorted(dataset or []),
+                "limit": limit,
+            },
+        ),
+    )
     summary = {
         "input": str(input),
         "output": str(out),
@@ -291,6 +327,7 @@ def screen_file_command(
         "rows_with_alerts": stats.matched_rows,
         "alerts": stats.alerts,
         "snapshots": loaded.snapshot_ids,
+        "audit": recorded,
     }
     if as_json:
         emit_json(summary)
