@@ -29,12 +29,22 @@ import numpy as np
 import orjson
 
 from tamiz.index.names import are_nicknames, nickname_pairs, prior_bits, variant_groups
-from tamiz.index.normalize import ABJAD, HAN, HANGUL, LATIN, TRANSLIT, Token, tokenize
+from tamiz.index.normalize import (
+    ABJAD,
+    HAN,
+    HANGUL,
+    LATIN,
+    SYLLABIC,
+    TRANSLIT,
+    Token,
+    skeleton,
+    tokenize,
+)
 from tamiz.index.similarity import LENIENT_SCRIPTS, MIN_SIMILARITY, token_similarity
 from tamiz.model import Entity, NameKind, Schema
 
 FORMAT_VERSION = 1
-SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL)
+SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL, SYLLABIC)
 KINDS = tuple(k.value for k in NameKind)
 SCHEMAS = tuple(s for s in Schema)
 from tamiz.index.similarity import GLUED_PREFIXES as ARTICLE_PREFIXES  # noqa: E402
@@ -405,14 +415,18 @@ class CompiledIndex:
         for _a, b in nickname_pairs_for(text):
             if b in self.vid:
                 cands.add(self.vid[b])
-        lenient = token.script in LENIENT_SCRIPTS
+        lenient = token.script in LENIENT_SCRIPTS or token.script == SYLLABIC
+        skels = {token.skel}
+        if token.script == SYLLABIC:
+            # The list spells r or l where the syllabary has one sound.
+            skels.add(skeleton(text))
         if len(token.skel) >= 3 or lenient:
-            cands.update(self.skel_map.get(token.skel, ()))
+            for sk in skels:
+                cands.update(self.skel_map.get(sk, ()))
         cands |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
         if lenient and len(token.skel) >= 4:
-            cands |= self._lookup_hash(
-                self.skel_del_hash, self.skel_del_vid, deletion_keys(token.skel)
-            )
+            for sk in skels:
+                cands |= self._lookup_hash(self.skel_del_hash, self.skel_del_vid, deletion_keys(sk))
         for prefix in ARTICLE_PREFIXES:
             if text.startswith(prefix) and len(text) - len(prefix) >= 4:
                 rest = text[len(prefix) :]

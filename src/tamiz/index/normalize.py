@@ -39,6 +39,9 @@ TRANSLIT = "translit"  # Cyrillic, Greek, Thai, Devanagari, kana...: anyascii ou
 ABJAD = "abjad"  # Arabic script, Hebrew
 HAN = "han"
 HANGUL = "hangul"
+# Syllabic scripts spelling foreign names (kana, Hangul loanwords): vowels are epenthetic
+# (seligman -> serigumann) and r/l are one sound, so their skeletons are compared leniently.
+SYLLABIC = "syllabic"
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +308,11 @@ def skeleton(token: str) -> str:
     return "".join(out) or token[:1]
 
 
+def syllabic_skeleton(token: str) -> str:
+    """Skeleton with r and l merged (kana and Hangul do not distinguish them)."""
+    return skeleton(token.replace("r", "l")).replace("d", "t")
+
+
 # Arabic-script letters -> skeleton classes (same alphabet as skeleton()). Letters standing
 # for vowels (alef, waw, ya) and the glottal letters count only word-initially.
 _ARABIC_SKEL = {
@@ -466,17 +474,22 @@ def _han_tokens(chunk: str) -> tuple[Token, ...]:
         parts = syllables
     elif len(han) >= 4 and han[:2] in _HAN_COMPOUND_SURNAMES:
         parts = ["".join(syllables[:2]), "".join(syllables[2:])]
-    elif len(han) <= 4:
+    elif len(han) <= 3:
         parts = [syllables[0], "".join(syllables[1:])]
     else:
-        # Longer runs are transliterated foreign names: keep syllables joined as one word.
-        parts = ["".join(syllables)]
+        # Longer runs are transliterated foreign names: one word, compared leniently.
+        word = "".join(syllables)
+        return (Token(word, syllabic_skeleton(word), SYLLABIC),)
     return tuple(Token(p, skeleton(p), HAN) for p in parts if p)
 
 
 def _hangul_tokens(chunk: str) -> list[Token]:
     syllables = [_SPLIT.sub("", anyascii(ch).lower()) for ch in chunk if _script_of(ch) == "hangul"]
     syllables = [s for s in syllables if s]
+    if len(syllables) >= 4 or (len(syllables) >= 2 and syllables[0] not in KOREAN_SURNAMES):
+        # Not a Korean name (surname + one or two syllables): a foreign name in Hangul.
+        word = "".join(syllables)
+        return [Token(word, syllabic_skeleton(word), SYLLABIC)]
     out = []
     for i, syl in enumerate(syllables):
         # A lone syllable is a surname (Korean names are often written "given surname"
@@ -626,6 +639,9 @@ def tokenize(text: str, *, organisation: bool | None = None) -> tuple[Token, ...
             tokens.extend(_han_tokens(chunk))
         elif script == "hangul":
             tokens.extend(_hangul_tokens(chunk))
+        elif script == "kana":
+            for word in _latin_words(chunk):
+                tokens.append(Token(word, syllabic_skeleton(word), SYLLABIC))
         else:
             kind = LATIN if script == "latin" else TRANSLIT
             for word in _latin_words(chunk):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA
 
 from tamiz.index.names import are_nicknames, are_variants
-from tamiz.index.normalize import ABJAD, HAN, HANGUL, Token
+from tamiz.index.normalize import ABJAD, HAN, HANGUL, SYLLABIC, Token, syllabic_skeleton
 
 MIN_SIMILARITY = 0.7
 # Scripts whose romanisations vary so much that equal consonant skeletons are trusted.
@@ -94,6 +94,14 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         if korean_key(a) == korean_key(b):
             return 0.95, "translit"
         return 0.0, "translit"
+    if q.script == SYLLABIC or v.script == SYLLABIC:
+        ka, kb = syllabic_skeleton(a), syllabic_skeleton(b)
+        if ka == kb and len(ka) >= 2:
+            return (0.95 if len(ka) >= 3 else 0.9), "translit"
+        if len(ka) >= 4 and len(kb) >= 4 and OSA.distance(ka, kb, score_cutoff=1) <= 1:
+            return 0.8, "translit"
+        edit = _edit_similarity(a.replace("r", "l"), b.replace("r", "l"))
+        return (edit, "edit") if edit >= MIN_SIMILARITY else (0.0, "translit")
     if q.script == HAN or v.script == HAN:
         # Pinyin syllables are short and standard: a letter off is another name.
         return 0.0, "translit"

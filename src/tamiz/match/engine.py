@@ -598,7 +598,7 @@ def compare(
             continue
         nw = _prior_weights(ntoks)
         for qp in prepared:
-            ns = name_score(qp.tokens, ntoks, qp.weights, nw)
+            ns = name_score(qp.tokens, ntoks, qp.weights, nw, pairwise=True)
             z = ns.z + KIND_ADJUST.get(name.kind.value, 0.0)
             if best is None or z > best[0]:
                 best = (z, qp, name, ntoks, nw, ns)

@@ -198,8 +198,13 @@ def name_score(
     n_w: Sequence[float],
     sim: SimFn | None = None,
     n_ids: Sequence[int] | None = None,
+    pairwise: bool = False,
 ) -> NameScore:
     """Evidence (log-odds) that two names denote the same party.
+
+    ``pairwise`` (record-to-record comparison) treats two names whose every token aligns
+    as the same name however common it is; in a search over a list, a lone common name
+    equal to a listed one (``Martin``) is not enough for an alert.
 
     ``L = confirmed bits - lq * query bits left - ln * list bits left
     - lc * min(both left) + full-cover bonus``; ``z = (L - L0) / scale``.
@@ -264,6 +269,8 @@ def name_score(
         - p["conflict"] * conflict
         + (full_bonus if full else 0.0)
     )
+    if pairwise and full:
+        evidence = max(evidence, p["L0"] + p["scale"] * (4.5 * worst - 2.0))
     z = (evidence - p["L0"]) / p["scale"]
     if number_conflict:
         # Different numbers name different things (ZU ZAG BONG 5 / 6), however alike the rest.
