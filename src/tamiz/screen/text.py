@@ -44,6 +44,7 @@ How a text is read
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ _LEGAL_FORMS_PROPER = LEGAL_FORMS - {
     "department", "investment", "organization", "establishment", "general",
 }  # fmt: skip
 MAX_ALTERNATIVES = 5
+MAX_AUDITED_TEXT = 65_536
 
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 _WORD_CORE = rf"(?:[^\W_]|[{_MARKS}])+"
@@ -595,9 +597,14 @@ def scan_audit_entry(
     source: str | None = None,
     algorithm: str = ALGORITHM,
 ) -> AuditEntry:
-    """The audit record of one scan: the text (``TAMIZ_AUDIT_QUERY=hash`` keeps only its
-    hash), the snapshots, and every mention (span, entity, score, how it was found)."""
-    query: dict[str, Any] = {"text": text, "chars": len(text)}
+    """The audit record of one scan: the text (its SHA-256 only beyond MAX_AUDITED_TEXT
+    characters, or always with ``TAMIZ_AUDIT_QUERY=hash``), the snapshots, and every mention
+    (span, entity, score, how it was found)."""
+    query: dict[str, Any] = {"chars": len(text)}
+    if len(text) <= MAX_AUDITED_TEXT:
+        query["text"] = text
+    else:  # a long document is pinned by its hash; the record stays small
+        query["sha256"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     if source:
         query["source"] = source
     return AuditEntry(
