@@ -51,7 +51,7 @@ from tamiz.index.similarity import GLUED_PREFIXES as ARTICLE_PREFIXES  # noqa: E
 
 LEGAL_BITS = 1.5
 NUMBER_BITS = 4.0
-INITIAL_BITS = 3.0
+INITIAL_BITS = 4.0
 MIN_BITS = 1.0
 MAX_BITS = 17.0
 

@@ -25,7 +25,7 @@ from tamiz.index.normalize import Token, skeleton
 from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
 from tamiz.model import DateValue, Schema
 
-INITIAL_BITS = 3.0  # information an initial proves about the full name it stands for
+INITIAL_BITS = 4.0  # information an initial proves about the full name it stands for
 
 # Name evidence, in bits of information (see name_score): weights of what is left unmatched
 # on the query side, the list side and on both (a conflict), the bonus when every token on
