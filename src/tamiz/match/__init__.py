@@ -6,9 +6,11 @@ Design
 **Normalisation** (:mod:`tamiz.index.normalize`). Every name, list-side and query-side, is
 cleaned (NFKC, control characters to spaces, case folded), transliterated per script
 (``anyascii``; ``pypinyin`` for Chinese; own letter tables for Arabic/Persian and Hebrew,
-whose short vowels are unwritten; Korean syllables with the lists' surname spellings) and
-split into tokens. Particles (``al``, ``de``, ``bin``) and honorifics vanish, legal forms and
-organisation words get one spelling (``Limited``/``LTD`` -> ``ltd``, ``INTL`` ->
+whose short vowels are unwritten; Korean names as surname + syllables with the lists'
+surname spellings; foreign names written in kana, Hangul or long Han runs as one
+"syllabic" word whose skeleton merges r/l) and split into tokens. Particles (``al``,
+``de``, ``bin``) and honorifics vanish; legal forms and organisation words get one
+spelling (``Limited``/``LTD`` -> ``ltd``, ``Joint Stock Company`` -> ``jsc``, ``INTL`` ->
 ``international``, ``ООО`` -> ``ooo``) and a small weight. Each token carries a
 vowel-tolerant consonant *skeleton* (``Qaddafi``/``Gaddafi``/``Kadhafi``/``القذافي`` ->
 ``kdf``).
@@ -40,6 +42,13 @@ matched, the share of the list name matched, matched bits, bits left unmatched o
 side and their minimum (a *conflict*: both sides have something the other lacks, e.g. a
 different given name), and mean similarity. A different number on both sides
 (``ZU ZAG BONG 5``/``6``) is a strong negative.
+
+**Search versus compare.** In a search the rarity of what matched decides partial
+matches and lone common names (``Martin`` alone does not alert on a vessel ``MARTIN``);
+:func:`compare` judges two records, so two names whose every token aligns well are the same
+name however common (``john``/``John``), and weights come from the general prior only.
+``MatchIndex.search_many(queries, processes=N)`` screens a batch, optionally in forked
+worker processes sharing the index.
 
 **Evidence**: birth date (exact / same month / same year / within a year / contradicting),
 countries (any agreeing nationality, citizenship, residence or address country), identifiers
