@@ -40,7 +40,12 @@ from tamiz.index.normalize import (
     skeleton,
     tokenize,
 )
-from tamiz.index.similarity import LENIENT_SCRIPTS, MIN_SIMILARITY, token_similarity
+from tamiz.index.similarity import (
+    LENIENT_SCRIPTS,
+    MIN_SIMILARITY,
+    abjad_variants,
+    token_similarity,
+)
 from tamiz.model import Entity, NameKind, Schema
 
 FORMAT_VERSION = 1
@@ -420,6 +425,8 @@ class CompiledIndex:
         if token.script == SYLLABIC:
             # The list spells r or l where the syllabary has one sound.
             skels.add(skeleton(text))
+        elif token.script == ABJAD and len(token.skel) >= 3:
+            skels |= abjad_variants(token.skel)
         if len(token.skel) >= 3 or lenient:
             for sk in skels:
                 cands.update(self.skel_map.get(sk, ()))

@@ -48,6 +48,23 @@ _KOREAN_STEPS = (
 )
 
 
+# Letters an abjad uses for foreign sounds: jim for a hard g (Ignatik), zay for a final s
+# (Stammers), Hebrew pe for f, yod for j.
+_ABJAD_ALTERNATIVES = (("J", "k"), ("z", "s"), ("b", "f"), ("y", "J"), ("f", "w"))
+
+
+def abjad_variants(skel: str) -> set[str]:
+    """Other skeletons an abjad word may stand for (each substitution applied everywhere)."""
+    out = {skel}
+    for a, b in _ABJAD_ALTERNATIVES:
+        if a in skel:
+            out |= {v.replace(a, b) for v in out}
+        if len(out) > 16:
+            break
+    out.discard(skel)
+    return out
+
+
 def korean_key(text: str) -> str:
     """Spelling key of a romanised Korean syllable (Revised or McCune-Reischauer, with or
     without breve): jeong/jong/chong -> cong, gyeong/kyong -> kyong."""
@@ -116,6 +133,8 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
     if q.script in LENIENT_SCRIPTS:
         if sk_a == sk_b:
             return (0.95 if len(sk_a) >= 3 else 0.9), "translit"
+        if q.script == ABJAD and len(sk_a) >= 3 and sk_b in abjad_variants(sk_a):
+            return 0.9, "translit"
         if len(sk_a) >= 4 and len(sk_b) >= 4 and OSA.distance(sk_a, sk_b, score_cutoff=1) <= 1:
             return max(0.8, edit), "translit"
         if edit >= MIN_SIMILARITY:
