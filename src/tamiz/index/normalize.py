@@ -309,8 +309,11 @@ def skeleton(token: str) -> str:
 
 
 def syllabic_skeleton(token: str) -> str:
-    """Skeleton with r and l merged (kana and Hangul do not distinguish them)."""
-    return skeleton(token.replace("r", "l")).replace("d", "t")
+    """Skeleton with the sounds kana and Hangul do not distinguish merged: r/l, v/b, f/w
+    (fu for v), j/y, d/t."""
+    for a, b in (("r", "l"), ("v", "b"), ("f", "w"), ("j", "y")):
+        token = token.replace(a, b)
+    return skeleton(token).replace("d", "t")
 
 
 # Arabic-script letters -> skeleton classes (same alphabet as skeleton()). Letters standing

@@ -10,7 +10,15 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA
 
 from tamiz.index.names import are_nicknames, are_variants
-from tamiz.index.normalize import ABJAD, HAN, HANGUL, SYLLABIC, Token, syllabic_skeleton
+from tamiz.index.normalize import (
+    ABJAD,
+    HAN,
+    HANGUL,
+    SYLLABIC,
+    TRANSLIT,
+    Token,
+    syllabic_skeleton,
+)
 
 MIN_SIMILARITY = 0.7
 # Scripts whose romanisations vary so much that equal consonant skeletons are trusted.
@@ -115,8 +123,12 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         ka, kb = syllabic_skeleton(a), syllabic_skeleton(b)
         if ka == kb and len(ka) >= 2:
             return (0.95 if len(ka) >= 3 else 0.9), "translit"
-        if len(ka) >= 4 and len(kb) >= 4 and OSA.distance(ka, kb, score_cutoff=1) <= 1:
-            return 0.8, "translit"
+        if (
+            min(len(ka), len(kb)) >= 3
+            and ka[0] == kb[0]
+            and OSA.distance(ka, kb, score_cutoff=1) <= 1
+        ):
+            return 0.85, "translit"
         edit = _edit_similarity(a.replace("r", "l"), b.replace("r", "l"))
         return (edit, "edit") if edit >= MIN_SIMILARITY else (0.0, "translit")
     if q.script == HAN or v.script == HAN:
@@ -140,6 +152,11 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         if edit >= MIN_SIMILARITY:
             return edit, "edit"
         return 0.0, "translit"
+    if q.script == TRANSLIT and len(sk_a) >= 3 and sk_a != sk_b:
+        # Cyrillic/Greek spellings of foreign names: kh for ch, g for h (Golubar/Holubar).
+        raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
+        if raw >= 0.6 and sk_b in (sk_a.replace("X", "C"), sk_a.replace("k", "h")):
+            return max(0.85, edit), "translit"
     if sk_a == sk_b and len(sk_a) >= 3:
         raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
         if raw >= 0.6:
