@@ -148,7 +148,7 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         if q.script == ABJAD and len(sk_a) >= 3 and sk_b in abjad_variants(sk_a):
             return 0.9, "translit"
         if len(sk_a) >= 4 and len(sk_b) >= 4 and OSA.distance(sk_a, sk_b, score_cutoff=1) <= 1:
-            return max(0.8, edit), "translit"
+            return max(0.85 if sk_a[0] == sk_b[0] else 0.8, edit), "translit"
         if edit >= MIN_SIMILARITY:
             return edit, "edit"
         return 0.0, "translit"
