@@ -216,14 +216,25 @@ def main(argv: list[str]) -> None:
         queries = alias_queries(loo_index, ds)
         queries = rng.sample(queries, min(len(queries), n_alias))
         got = dict.fromkeys(thresholds, 0)
+        rel = dict.fromkeys(thresholds, 0)
+        n_rel = 0
+        ix = loo_index._ix
         for text, e, n in queries:
             ok, mine = loo_outcome(loo_index, text, e, n, ds, 0.0)
             if mine is not None:
                 x_pos.append(evidence_of(mine))
+            # "Related": the alias shares a word with the entity's other names.
+            others = {v for m in loo_index.names_of(e) if m != n for v in ix.name_toks[m]}
+            related = bool(others & set(ix.name_toks[n]))
+            n_rel += related
             for t in thresholds:
-                got[t] += bool(ok and mine.score >= t)
+                hit = bool(ok and mine.score >= t)
+                got[t] += hit
+                rel[t] += hit and related
         line = "  ".join(f"{t}: {got[t] / len(queries):.4f}" for t in thresholds)
         print(f"LOO recall {ds} ({len(queries)}): {line}")
+        line = "  ".join(f"{t}: {rel[t] / max(1, n_rel):.4f}" for t in thresholds)
+        print(f"  aliases sharing a word with another name ({n_rel}): {line}")
 
     from tamiz.match.engine import compare
 
