@@ -7,6 +7,7 @@ import sys
 
 from tamiz.cli import admin as _admin  # noqa: F401  (registers commands)
 from tamiz.cli import lists as _lists  # noqa: F401
+from tamiz.cli import monitoring as _monitoring  # noqa: F401
 from tamiz.cli import screening as _screening  # noqa: F401
 from tamiz.cli import service as _service  # noqa: F401
 from tamiz.cli import text as _text  # noqa: F401

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tamiz.cli.app import app
 from tamiz.cli.common import console, emit_json, fail, open_store, parse_day
+from tamiz.cli.monitoring import after_update
 from tamiz.model import Entity
 from tamiz.sources import DATASETS, FORMATS
 from tamiz.store import EntityRecord, StoreError, UpdateResult
@@ -98,6 +99,7 @@ def update(
             retries=retries,
         )
     _print_results(results, as_json)
+    after_update(store, results)  # incremental monitoring of the books, if any
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
 

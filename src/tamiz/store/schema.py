@@ -12,14 +12,17 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -222,3 +225,144 @@ class AuditHeadRow(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+# -- monitoring and alert review (revision 0003) -----------------------------------------
+
+
+class MonitorBookRow(Base):
+    """A named book of monitored parties and how it is screened.
+
+    Topic filters are space-separated FollowTheMoney topics; a designation topic matches a
+    filter topic when it equals it or is a sub-topic of it (``crime.terror`` under ``crime``).
+    ``four_eyes`` NULL means "use the global setting" (``TAMIZ_FOUR_EYES``).
+    """
+
+    __tablename__ = "monitor_books"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    include_topics: Mapped[str | None] = mapped_column(Text)
+    exclude_topics: Mapped[str | None] = mapped_column(Text)
+    datasets: Mapped[str | None] = mapped_column(Text)  # space-separated; NULL = all loaded
+    threshold: Mapped[float | None] = mapped_column(Float)
+    four_eyes: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MonitoredPartyRow(Base):
+    """One party of a book: the caller's id, the screening query and its fingerprint.
+
+    ``query`` is the canonical JSON of the screening-relevant data (names, schema, birth
+    dates, countries, identifiers); ``fingerprint`` is its sha256, so a changed party is
+    noticed on re-add. ``record`` keeps the row as supplied, for display. Removing a party
+    only deactivates it: its alerts and their history stay.
+    """
+
+    __tablename__ = "monitor_parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    book: Mapped[str] = mapped_column(ForeignKey("monitor_books.name"))
+    party_id: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text)
+    record: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("book", "party_id", name="uq_monitor_parties_book_party"),)
+
+
+class AlertRow(Base):
+    """One alert per (party, list entity): the latest score and where it came from.
+
+    ``party_fingerprint`` and ``entity_version`` are the party data and list-entry version
+    the alert was last scored on: a ``false_positive`` stays suppressed while both are
+    unchanged. ``pending_by`` is the analyst who proposed ``true_match`` under four-eyes.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_pk: Mapped[int] = mapped_column(ForeignKey("monitor_parties.id"))
+    entity_id: Mapped[str] = mapped_column(String(200), index=True)
+    book: Mapped[str] = mapped_column(String(100), index=True)
+    dataset: Mapped[str] = mapped_column(String(100))
+    snapshot: Mapped[str] = mapped_column(String(64))
+    entity_version: Mapped[str] = mapped_column(String(64))
+    party_fingerprint: Mapped[str] = mapped_column(String(64))
+    caption: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text)  # JSON
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    changed: Mapped[bool] = mapped_column(Boolean)
+    pending_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("party_pk", "entity_id", name="uq_alerts_party_entity"),)
+
+
+class AlertEventRow(Base):
+    """History of an alert: every decision (analyst, reason, time) and every system event
+    (created, rescored, reopened, closed). Rows are only ever inserted."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    analyst: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class MonitorRunRow(Base):
+    """One monitoring pass: full, incremental (after a list update) or new parties."""
+
+    __tablename__ = "monitor_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    trigger: Mapped[str | None] = mapped_column(Text)
+    snapshots: Mapped[str] = mapped_column(Text)  # JSON: dataset -> snapshot id
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    seconds: Mapped[float] = mapped_column(Float)
+    parties: Mapped[int] = mapped_column(Integer)  # parties re-scored
+    created: Mapped[int] = mapped_column(Integer)
+    reopened: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+
+
+class WebhookDeliveryRow(Base):
+    """A webhook message (outbox): written with the alerts it announces, sent afterwards."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookAttemptRow(Base):
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
