@@ -465,7 +465,7 @@ _HAN_COMPOUND_SURNAMES = _words(
 
 
 @functools.lru_cache(maxsize=4096)
-def _han_tokens(chunk: str) -> tuple[Token, ...]:
+def _han_tokens(chunk: str, alone: bool = True) -> tuple[Token, ...]:
     from pypinyin import lazy_pinyin
 
     han = "".join(ch for ch in chunk if _script_of(ch) == "han")
@@ -475,6 +475,9 @@ def _han_tokens(chunk: str) -> tuple[Token, ...]:
     syllables = [_SPLIT.sub("", s) for s in syllables]
     if len(han) <= 1:
         parts = syllables
+    elif not alone and len(han) <= 3:
+        # One part of a name written in several words: a given name or a surname.
+        parts = ["".join(syllables)]
     elif len(han) >= 4 and han[:2] in _HAN_COMPOUND_SURNAMES:
         parts = ["".join(syllables[:2]), "".join(syllables[2:])]
     elif len(han) <= 3:
@@ -486,10 +489,13 @@ def _han_tokens(chunk: str) -> tuple[Token, ...]:
     return tuple(Token(p, skeleton(p), HAN) for p in parts if p)
 
 
-def _hangul_tokens(chunk: str) -> list[Token]:
+def _hangul_tokens(chunk: str, alone: bool = True) -> list[Token]:
     syllables = [_SPLIT.sub("", anyascii(ch).lower()) for ch in chunk if _script_of(ch) == "hangul"]
     syllables = [s for s in syllables if s]
-    if len(syllables) >= 4 or (len(syllables) >= 2 and syllables[0] not in KOREAN_SURNAMES):
+    foreign = len(syllables) >= 4 or (
+        syllables[:1] and syllables[0] not in KOREAN_SURNAMES and (len(syllables) == 3 or alone)
+    )
+    if foreign and len(syllables) >= 2:
         # Not a Korean name (surname + one or two syllables): a foreign name in Hangul.
         word = "".join(syllables)
         return [Token(word, syllabic_skeleton(word), SYLLABIC)]
@@ -635,13 +641,17 @@ def tokenize(text: str, *, organisation: bool | None = None) -> tuple[Token, ...
     """Tokens of one name. ``organisation`` False skips legal-form mapping (persons)."""
     text = clean_text(text).casefold()
     tokens: list[Token] = []
-    for script, chunk in _chunks(text):
+    chunks = _chunks(text)
+    # Chinese and Korean names written in one word split into surname + given name; a
+    # name written in several words already separates its parts.
+    alone = sum(1 for _, c in chunks if any(ch.isalnum() for ch in c)) <= 1
+    for script, chunk in chunks:
         if script in ("arabic", "hebrew"):
             tokens.extend(_abjad_tokens(chunk, script))
         elif script == "han":
-            tokens.extend(_han_tokens(chunk))
+            tokens.extend(_han_tokens(chunk, alone))
         elif script == "hangul":
-            tokens.extend(_hangul_tokens(chunk))
+            tokens.extend(_hangul_tokens(chunk, alone))
         elif script == "kana":
             for word in _latin_words(chunk):
                 tokens.append(Token(word, syllabic_skeleton(word), SYLLABIC))

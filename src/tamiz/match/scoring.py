@@ -37,6 +37,7 @@ NAME_PARAMS = {
     "conflict": 0.5,
     "conflict_pair": 4.0,
     "n_left_cap": 20.0,
+    "q_left_cap": 40.0,
     "full": 4.0,
     "full_per_token": 2.0,
     "L0": 12.0,
@@ -264,7 +265,7 @@ def name_score(
     full_bonus = p["full"] + p["full_per_token"] * (min(len(q_tokens), len(n_tokens)) - 1)
     evidence = (
         min(bits, MATCHED_BITS_CAP)
-        - p["q_left"] * q_left
+        - p["q_left"] * min(q_left, p["q_left_cap"])
         - p["n_left"] * min(n_left, p["n_left_cap"])
         - p["conflict"] * conflict
         + (full_bonus if full else 0.0)
@@ -309,7 +310,11 @@ def name_z_bound(matched_ub, q_weight: float, q_tokens: int = 1, all_covered=Non
     if all_covered is None:
         all_covered = m >= q_weight - 1e-6
     full = np.where(all_covered, bonus, 0.0)
-    ev = np.minimum(m, MATCHED_BITS_CAP) - p["q_left"] * (q_weight - m) + full
+    ev = (
+        np.minimum(m, MATCHED_BITS_CAP)
+        - p["q_left"] * np.minimum(q_weight - m, p["q_left_cap"])
+        + full
+    )
     return (ev - p["L0"]) / p["scale"]
 
 
