@@ -36,6 +36,7 @@ import resource
 import sys
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -137,13 +138,15 @@ class SparkMetrics:
 
     ``index_loads`` lists the process id of every Python worker that loaded the index (so
     ``len(set(...)) == len(...)`` means no process loaded it twice), ``batches``/``rows``
-    count what was screened, ``peak_worker_rss`` is the largest resident memory of any
-    Python worker, in bytes.
+    count what was screened, ``worker_cpu_seconds`` is the CPU time the Python workers
+    spent screening batches (independent of how busy the machine is),
+    ``peak_worker_rss`` is the largest resident memory of any Python worker, in bytes.
     """
 
     index_loads: Accumulator
     batches: Accumulator
     rows: Accumulator
+    worker_cpu_seconds: Accumulator
     peak_worker_rss: Accumulator
 
     @classmethod
@@ -169,6 +172,7 @@ class SparkMetrics:
             index_loads=sc.accumulator([], ListParam()),
             batches=sc.accumulator(0),
             rows=sc.accumulator(0),
+            worker_cpu_seconds=sc.accumulator(0.0),
             peak_worker_rss=sc.accumulator(0, MaxParam()),
         )
 
@@ -179,6 +183,7 @@ class SparkMetrics:
             "loading_workers": len(set(loads)),
             "batches": self.batches.value,
             "rows": self.rows.value,
+            "worker_cpu_seconds": self.worker_cpu_seconds.value,
             "peak_worker_rss": self.peak_worker_rss.value,
         }
 
@@ -372,6 +377,7 @@ def _screen_batches(
 
     index = _worker_index(shipped, metrics)
     for batch in batches:
+        cpu = time.process_time()
         rows = _batch_rows(batch, cells)
         source, out = _screen_rows(index, rows, columns, threshold, limit, datasets)
         frame = pd.DataFrame(
@@ -386,6 +392,7 @@ def _screen_batches(
         if metrics is not None:
             metrics.batches.add(1)
             metrics.rows.add(len(rows))
+            metrics.worker_cpu_seconds.add(time.process_time() - cpu)
             metrics.peak_worker_rss.add(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         yield frame
 
