@@ -74,6 +74,19 @@ def token_weight(token: Token, prior: float, list_bits: float | None = None) -> 
     return min(max(bits, MIN_BITS), MAX_BITS)
 
 
+def head_mask(full: str, tokens: Sequence[Token], organisation: bool) -> int:
+    """Bit mask of the head tokens of a person's name written ``SURNAMES, Given names``:
+    the first surname and the first given name (0 when the name has no such form)."""
+    if organisation or full.count(",") != 1:
+        return 0
+    left, right = full.split(",")
+    n_left = len(tokenize(left, organisation=False))
+    n_right = len(tokenize(right, organisation=False))
+    if not n_left or not n_right or n_left + n_right != len(tokens):
+        return 0
+    return 1 | (1 << n_left)
+
+
 def _h(text: str) -> int:
     return zlib.crc32(text.encode())
 
@@ -117,6 +130,8 @@ class CompiledIndex:
         self.name_tok = arrays["name_tok"]
         self.name_entity = arrays["name_entity"]
         self.name_kind = arrays["name_kind"]
+        # Older index files have no head marks: no name part is a head.
+        self.name_head = arrays.get("name_head", np.zeros(len(arrays["name_kind"]), np.int32))
         self.del_hash = arrays["del_hash"]
         self.del_vid = arrays["del_vid"]
         self.skel_del_hash = arrays["skel_del_hash"]
@@ -157,6 +172,7 @@ class CompiledIndex:
         toks, ptr = self.name_tok.tolist(), self.name_ptr.tolist()
         self.name_toks: list[list[int]] = [toks[ptr[i] : ptr[i + 1]] for i in range(self.n_names)]
         self.name_kind_list: list[int] = self.name_kind.tolist()
+        self.name_head_list: list[int] = self.name_head.tolist()
         self._infos: list[EntityInfo | None] = [None] * len(self.entity_ids)
         self._expand_cache: dict[tuple[str, str, str], dict[int, tuple[float, str]]] = {}
         self._weights_list = self.vocab_weight.tolist()
@@ -170,6 +186,7 @@ class CompiledIndex:
         name_toks: list[list[int]] = []
         name_entity: list[int] = []
         name_kind: list[int] = []
+        name_head: list[int] = []
         name_text: list[str] = []
         ent_ids: list[str] = []
         captions: list[str] = []
@@ -214,6 +231,7 @@ class CompiledIndex:
                 name_entity.append(e)
                 name_kind.append(KINDS.index(name.kind.value))
                 name_text.append(name.full)
+                name_head.append(head_mask(name.full, toks, org) if len(toks) <= 24 else 0)
                 added += 1
             if not added:
                 continue
@@ -284,6 +302,7 @@ class CompiledIndex:
             "name_tok": name_tok,
             "name_entity": np.array(name_entity, dtype=np.int32),
             "name_kind": np.array(name_kind, dtype=np.uint8),
+            "name_head": np.array(name_head, dtype=np.int32),
             "del_hash": del_hash,
             "del_vid": del_vid,
             "skel_del_hash": skel_del_hash,
@@ -516,6 +535,7 @@ def _nick_index() -> dict[str, list[tuple[str, str]]]:
 
 
 _ARRAYS = (
+    "name_head",
     "vocab_script",
     "vocab_legal",
     "vocab_weight",

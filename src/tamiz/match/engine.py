@@ -10,7 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from tamiz.index.compiled import KINDS, CompiledIndex, EntityInfo, normalize_id, token_weight
+from tamiz.index.compiled import (
+    KINDS,
+    CompiledIndex,
+    EntityInfo,
+    head_mask,
+    normalize_id,
+    token_weight,
+)
 from tamiz.index.names import prior_bits
 from tamiz.index.normalize import ABJAD, Token, tokenize
 from tamiz.match.explain import AlignedToken, AttributeEffect, Explanation, summarize
@@ -239,8 +246,9 @@ class MatchIndex:
             ntoks = [ix.tokens[v] for v in vids]
             nw = [ix._weights_list[v] for v in vids]
             adjust = _KIND_ADJ_LIST[kinds[n]]
+            heads = ix.name_head_list[n]
             for qi, qp in enumerate(prepared):
-                ns = name_score(qp.tokens, ntoks, qp.weights, nw, sims[qi], vids)
+                ns = name_score(qp.tokens, ntoks, qp.weights, nw, sims[qi], vids, n_heads=heads)
                 z = ns.z + adjust
                 if best is None or z > best[0]:
                     best = (z, qi, n, ns)
@@ -597,8 +605,9 @@ def compare(
         if not ntoks:
             continue
         nw = _prior_weights(ntoks)
+        heads = head_mask(name.full, ntoks, org)
         for qp in prepared:
-            ns = name_score(qp.tokens, ntoks, qp.weights, nw, pairwise=True)
+            ns = name_score(qp.tokens, ntoks, qp.weights, nw, pairwise=True, n_heads=heads)
             z = ns.z + KIND_ADJUST.get(name.kind.value, 0.0)
             if best is None or z > best[0]:
                 best = (z, qp, name, ntoks, nw, ns)

@@ -36,6 +36,7 @@ NAME_PARAMS = {
     "n_left": 0.15,
     "conflict": 0.5,
     "conflict_pair": 4.0,
+    "head_missed": 3.0,
     "n_left_cap": 20.0,
     "q_left_cap": 40.0,
     "full": 4.0,
@@ -200,6 +201,7 @@ def name_score(
     sim: SimFn | None = None,
     n_ids: Sequence[int] | None = None,
     pairwise: bool = False,
+    n_heads: int = 0,
 ) -> NameScore:
     """Evidence (log-odds) that two names denote the same party.
 
@@ -260,6 +262,11 @@ def name_score(
     # A conflict: both names have parts the other lacks (a different given name or
     # surname), worth its bits and a fixed amount per conflicting pair of parts.
     conflict = min(sum(left_q), sum(left_n)) + p["conflict_pair"] * min(len(left_q), len(left_n))
+    # The first surname and first given name of a "SURNAMES, Given names" entry left
+    # unmatched while other parts matched (Maria Ortega vs MURILLO DE ORTEGA, Rosario Maria).
+    heads_missed = 0
+    if n_heads and edges:
+        heads_missed = sum(1 for j in range(len(n_tokens)) if n_heads >> j & 1 and j not in used_n)
     # Lists often carry long full names (patronymic chains, second surnames) that a query
     # leaves out: what the list has beyond the query costs a capped amount.
     full_bonus = p["full"] + p["full_per_token"] * (min(len(q_tokens), len(n_tokens)) - 1)
@@ -268,6 +275,7 @@ def name_score(
         - p["q_left"] * min(q_left, p["q_left_cap"])
         - p["n_left"] * min(n_left, p["n_left_cap"])
         - p["conflict"] * conflict
+        - p["head_missed"] * heads_missed
         + (full_bonus if full else 0.0)
     )
     if pairwise and full:
@@ -284,6 +292,7 @@ def name_score(
         "list_left": n_left,
         "conflict": conflict,
         "full_cover": 1.0 if full else 0.0,
+        "heads_missed": float(heads_missed),
         "evidence_bits": evidence,
     }
     return NameScore(
