@@ -148,30 +148,38 @@ def query_of(data: dict[str, Any]) -> Query:
 
 # (party pk, entity id, score, caption, dataset, explanation JSON)
 Hit = tuple[int, str, float, str, str, str]
-# A forked worker inherits the loaded index and the books through this (copy-on-write).
-_WORKER: tuple[LoadedIndex, dict[str, Book], frozenset[str] | None] | None = None
+# A forked worker inherits the loaded index and the search options through this
+# (copy-on-write): (index, book -> search options or None, entity ids to keep or None).
+_WORKER: tuple[LoadedIndex, dict[str, dict[str, Any] | None], frozenset[str] | None] | None
+_WORKER = None
 
 
-def _search_options(loaded: LoadedIndex, book: Book) -> dict[str, Any] | None:
-    datasets = None
-    if book.datasets:
-        datasets = [d for d in book.datasets if d in loaded.snapshots]
-        if not datasets:
+def search_options(
+    loaded: LoadedIndex, book: Book, datasets: Collection[str] | None = None
+) -> dict[str, Any] | None:
+    """How a book's parties are searched; None when none of its datasets is loaded (or
+    among ``datasets``, a restriction of the pass)."""
+    allowed = None
+    if book.datasets or datasets is not None:
+        allowed = [
+            d
+            for d in loaded.snapshots
+            if (not book.datasets or d in book.datasets) and (datasets is None or d in datasets)
+        ]
+        if not allowed:
             return None
     limit = FILTERED_LIMIT if book.include_topics or book.exclude_topics else LIMIT
     threshold = DEFAULT_THRESHOLD if book.threshold is None else book.threshold
-    return {"threshold": threshold, "limit": limit, "datasets": datasets}
+    return {"threshold": threshold, "limit": limit, "datasets": allowed}
 
 
 def _screen_party(
     loaded: LoadedIndex,
-    books: dict[str, Book],
+    options: dict[str, Any] | None,
     only: frozenset[str] | None,
     pk: int,
-    book: str,
     query_data: dict[str, Any],
 ) -> list[Hit]:
-    options = _search_options(loaded, books[book])
     if options is None:
         return []
     try:
@@ -191,10 +199,10 @@ def _screen_party(
 
 def _screen_chunk(chunk: list[tuple[int, str, dict[str, Any]]]) -> list[Hit]:
     assert _WORKER is not None
-    loaded, books, only = _WORKER
+    loaded, options, only = _WORKER
     out: list[Hit] = []
     for pk, book, data in chunk:
-        out.extend(_screen_party(loaded, books, only, pk, book, data))
+        out.extend(_screen_party(loaded, options[book], only, pk, data))
     return out
 
 
@@ -204,14 +212,19 @@ def screen_parties(
     books: dict[str, Book],
     *,
     only: Collection[str] | None = None,
+    datasets: Collection[str] | None = None,
     workers: int = 1,
     chunk_size: int = 256,
 ) -> list[Hit]:
-    """Screen parties against the loaded index; ``only`` keeps hits on these entity ids."""
+    """Screen parties against the loaded index with their book's settings.
+
+    ``only`` keeps the hits on these entity ids; ``datasets`` restricts the searches.
+    """
     global _WORKER
     restrict = frozenset(only) if only is not None else None
     jobs = [(p.pk, p.book, p.query) for p in parties]
-    _WORKER = (loaded, books, restrict)
+    options = {name: search_options(loaded, b, datasets) for name, b in books.items()}
+    _WORKER = (loaded, options, restrict)
     try:
         if (
             workers > 1
@@ -227,12 +240,6 @@ def screen_parties(
 
 
 # -- the party index (list entity -> parties that could match it) --------------------------
-
-
-def _restricted(book: Book, datasets: Collection[str]) -> Book:
-    """The book screening only ``datasets`` (within its own dataset filter, if any)."""
-    allowed = tuple(d for d in datasets if not book.datasets or d in book.datasets)
-    return dataclasses.replace(book, datasets=allowed or ("\0none",))
 
 
 def _party_key(p: Party) -> str:
@@ -381,7 +388,10 @@ class Monitor:
             run = self.run_parties(upsert.to_screen)
         return AddResult(upsert, run)
 
-    def remove(self, book: str, party_ids: Iterable[str], *, actor: str | None = None):
+    def remove(
+        self, book: str, party_ids: Iterable[str], *, actor: str | None = None
+    ) -> tuple[int, int]:
+        """Stop monitoring parties; returns (parties removed, alerts closed)."""
         return cases.remove_parties(self.store, book, party_ids, actor=actor)
 
     # -- passes ------------------------------------------------------------------------
@@ -441,12 +451,10 @@ class Monitor:
         loaded = self._loaded()
         timings = {"index": time.perf_counter() - started}
         books = self._books()
-        if datasets is not None:
-            books = {n: _restricted(b, datasets) for n, b in books.items()}
         parties = cases.active_parties(self.store)
         timings["load_parties"] = time.perf_counter() - started - timings["index"]
         t = time.perf_counter()
-        hits = screen_parties(loaded, parties, books, workers=self.workers)
+        hits = screen_parties(loaded, parties, books, datasets=datasets, workers=self.workers)
         timings["screen"] = time.perf_counter() - t
         t = time.perf_counter()
         findings = self._findings(loaded, hits, books, parties)
