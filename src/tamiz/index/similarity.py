@@ -157,7 +157,9 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
         if raw >= 0.6 and sk_b in (sk_a.replace("X", "C"), sk_a.replace("k", "h")):
             return max(0.85, edit), "translit"
-    if sk_a == sk_b and len(sk_a) >= 3:
+    if len(a) >= 4 and len(b) >= 4 and (a == b + "s" or b == a + "s"):
+        return 0.95, "edit"  # plural: STAR / STARS
+    if sk_a == sk_b and (len(sk_a) >= 3 or min(len(a), len(b)) >= 5):
         raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
         if raw >= 0.6:
             sim = 0.5 + 0.5 * raw
