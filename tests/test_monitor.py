@@ -142,6 +142,22 @@ def test_changed_party_reopens_its_accepted_alerts(store, monitor, tmp_path):
     assert cases.alert_history(store, fp.id)[-2].reason == "party data changed"
 
 
+def test_party_index_covers_parties_added_after_it_was_built(store, monitor, tmp_path):
+    load_internal(store, tmp_path, INTERNAL_V1, "2025-01-01")
+    monitor.add("retail", book_parties()[:3])
+    assert monitor.refresh_party_index().delta is None
+    # added later, not screened yet: not in the index file, so in the delta index
+    monitor.add("retail", [party("p4", "Bartholomew Xanthopoulos", "Person")], screen=False)
+    pindex = monitor.party_index()
+    assert pindex.delta is not None and len(pindex.delta) == 1
+    v2 = load_internal(store, tmp_path, INTERNAL_V2, "2025-01-02")
+    run = monitor.on_snapshot_activated(v2)
+    created = {(a.party_id, a.entity_id) for a in cases.list_alerts(store) if a.id in run.created}
+    assert created == {("p4", "internal:4")}
+    assert monitor.refresh_party_index().delta is None
+    assert len(monitor.party_index().main) == 4
+
+
 def test_removing_a_party_closes_its_waiting_alerts(store, monitor, tmp_path):
     load_internal(store, tmp_path, INTERNAL_V1, "2025-01-01")
     monitor.add("retail", book_parties())

@@ -237,7 +237,7 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
             def work() -> RunResult:
                 monitor = monitor_for(service)
                 run = monitor.run_full()
-                monitor.rebuild_party_index()
+                monitor.refresh_party_index()
                 return run
 
             run = await run_in_threadpool(work)

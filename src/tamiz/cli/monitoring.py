@@ -237,7 +237,7 @@ def monitor_run(workers: WorkersOpt = None, as_json: JsonFlag = False) -> None:
         run = monitor.run_full()
     except NoListsLoaded as exc:
         fail(str(exc), code=1)
-    monitor.rebuild_party_index()  # the next incremental pass starts from a fresh one
+    monitor.refresh_party_index()  # the next incremental pass needs no delta index
     _finish(monitor)
     if as_json:
         emit_json(run.to_dict())

@@ -492,23 +492,28 @@ class Monitor:
 
     # -- incremental ---------------------------------------------------------------------
 
-    def party_index(self, *, rebuild_share: float = 0.10) -> PartyIndex:
+    def party_index(self, *, rebuild_share: float = 0.10, min_rebuild: int = 500) -> PartyIndex:
         """The party index, loaded from its cache file; parties it does not cover (added or
         changed since it was built) go into a small delta index. When they exceed
-        ``rebuild_share`` of the book, the cache file is rebuilt."""
+        ``rebuild_share`` of the book (and ``min_rebuild``), the cache file is rebuilt."""
         fingerprints = cases.party_fingerprints(self.store)
         key_to_pk = {f"{pk}:{fp[:16]}": pk for pk, fp in fingerprints.items()}
         path = self.store.settings.index_dir / PARTY_INDEX_FILE
         main = self._load_party_index(path)
         covered = set(main.entity_ids()) if main is not None else set()
         missing = [pk for key, pk in key_to_pk.items() if key not in covered]
-        if main is None or len(missing) > max(500, rebuild_share * len(key_to_pk)):
+        if main is None or len(missing) > max(min_rebuild, rebuild_share * len(key_to_pk)):
             main = self.rebuild_party_index()
             missing = []
         delta = None
         if missing:
             delta = _build_party_index(cases.active_parties(self.store, missing))
         return PartyIndex(main, delta, key_to_pk)
+
+    def refresh_party_index(self) -> PartyIndex:
+        """Bring the party index file up to date if any party is missing from it (after a
+        full pass, so that the next list update starts without a delta)."""
+        return self.party_index(rebuild_share=0.0, min_rebuild=0)
 
     def _load_party_index(self, path: Path) -> MatchIndex | None:
         try:
