@@ -217,6 +217,7 @@ LEGAL_FORMS = frozenset(_LEGAL_SPELLINGS.values())
 _DOTTED_ABBREV = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,})")
 _APOSTROPHES = re.compile(r"[\u0027\u2018\u2019\u02bc\u02bb\u02be\u02bf\u0060\u00b4\u2032]")
 _SPLIT = re.compile(r"[^0-9a-z]+")
+_EZAFE = re.compile(r"(?<=\w)-(?:e|i|ye|yi)(?=-|\s|$)")
 _DIGIT_ALPHA = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 
 
@@ -601,6 +602,8 @@ def _latin_words(chunk: str) -> list[str]:
     if "ç" in chunk:
         chunk = chunk.replace("ç", "s")  # Faycal/Faysal: a cedilla c sounds s
     chunk = _DOTTED_ABBREV.sub(lambda m: m.group(1).replace(".", ""), chunk)
+    if "-" in chunk:
+        chunk = _EZAFE.sub(" ", chunk)  # Persian/Urdu ezafe: Basij-e Melli, Harakat-i-Islami
     chunk = _APOSTROPHES.sub("", chunk)
     text = anyascii(chunk).lower()
     text = text.replace("'", "")

@@ -254,11 +254,10 @@ def name_score(
     q_nums = {t.text for i, t in enumerate(q_tokens) if i not in used_q and t.is_number}
     n_nums = {t.text for j, t in enumerate(n_tokens) if j not in used_n and t.is_number}
     number_conflict = bool(q_nums and n_nums)
-    full = (
-        solid > 0 and len(used_q) == len(q_tokens) and len(used_n) == len(n_tokens) and worst >= 0.6
-    )
     left_q = [w for i, w in enumerate(q_w) if i not in used_q and not q_tokens[i].legal]
     left_n = [w for j, w in enumerate(n_w) if j not in used_n and not n_tokens[j].legal]
+    # Every token aligned on both sides; a legal form one side lacks does not matter.
+    full = solid > 0 and not left_q and not left_n and worst >= 0.6
     # A conflict: both names have parts the other lacks (a different given name or
     # surname), worth its bits and a fixed amount per conflicting pair of parts.
     conflict = min(sum(left_q), sum(left_n)) + p["conflict_pair"] * min(len(left_q), len(left_n))
