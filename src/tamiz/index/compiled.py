@@ -450,7 +450,7 @@ class CompiledIndex:
             for sk in skels:
                 cands.update(self.skel_map.get(sk, ()))
         cands |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
-        if lenient and len(token.skel) >= 4:
+        if len(token.skel) >= 4:  # also catches two-letter typos of long Latin names
             for sk in skels:
                 cands |= self._lookup_hash(self.skel_del_hash, self.skel_del_vid, deletion_keys(sk))
         for prefix in ARTICLE_PREFIXES:
