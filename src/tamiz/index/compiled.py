@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
-from tamiz.index.names import are_nicknames, nickname_pairs, prior_bits, variant_groups
+from tamiz.index.names import nickname_pairs, prior_bits, variant_groups
 from tamiz.index.normalize import (
     ABJAD,
     HAN,
@@ -41,6 +41,7 @@ from tamiz.index.normalize import (
     tokenize,
 )
 from tamiz.index.similarity import (
+    GLUED_PREFIXES,
     LENIENT_SCRIPTS,
     MIN_SIMILARITY,
     abjad_variants,
@@ -52,7 +53,6 @@ FORMAT_VERSION = 1
 SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL, SYLLABIC)
 KINDS = tuple(k.value for k in NameKind)
 SCHEMAS = tuple(s for s in Schema)
-from tamiz.index.similarity import GLUED_PREFIXES as ARTICLE_PREFIXES  # noqa: E402
 
 LEGAL_BITS = 1.5
 NUMBER_BITS = 4.0
@@ -453,7 +453,7 @@ class CompiledIndex:
         if len(token.skel) >= 4:  # also catches two-letter typos of long Latin names
             for sk in skels:
                 cands |= self._lookup_hash(self.skel_del_hash, self.skel_del_vid, deletion_keys(sk))
-        for prefix in ARTICLE_PREFIXES:
+        for prefix in GLUED_PREFIXES:
             if text.startswith(prefix) and len(text) - len(prefix) >= 4:
                 rest = text[len(prefix) :]
                 if rest in self.vid:
@@ -561,4 +561,4 @@ def _sorted_pairs(hashes: list[int], vids: list[int]) -> tuple[np.ndarray, np.nd
     return h[order], v[order]
 
 
-__all__ = ["CompiledIndex", "EntityInfo", "are_nicknames", "token_weight"]
+__all__ = ["CompiledIndex", "EntityInfo", "head_mask", "token_weight"]

@@ -19,10 +19,14 @@ from tamiz.index.compiled import (
     token_weight,
 )
 from tamiz.index.names import prior_bits
-from tamiz.index.normalize import ABJAD, Token, tokenize
+from tamiz.index.normalize import ABJAD, Token, skeleton, tokenize
+from tamiz.index.similarity import token_similarity
 from tamiz.match.explain import AlignedToken, AttributeEffect, Explanation, summarize
 from tamiz.match.query import Query, QueryError
 from tamiz.match.scoring import (
+    COUNTRY_AGREE,
+    DOB_EXACT,
+    GENDER_AGREE,
     KIND_ADJUST,
     Evidence,
     NameScore,
@@ -37,7 +41,7 @@ from tamiz.match.scoring import (
     schema_evidence,
     sigmoid,
 )
-from tamiz.model import DateValue, Entity, Schema
+from tamiz.model import DateValue, Entity, Identifier, Name, NameKind, Schema
 
 DEFAULT_THRESHOLD = 0.70
 ALGORITHM = "tamiz-name-v1"
@@ -218,8 +222,6 @@ class MatchIndex:
             if r is None:
                 r = exps[i].get(vid)
                 if r is None:
-                    from tamiz.index.similarity import token_similarity
-
                     r = token_similarity(qt, tokens[vid])
                 memo[key] = r
             return r
@@ -519,21 +521,17 @@ class MatchIndex:
 
 
 def _skel(text: str) -> str:
-    from tamiz.index.normalize import skeleton
-
     return skeleton(text)
 
 
 def _max_evidence(query: Query) -> float:
-    from tamiz.match import scoring as s
-
     ev = 0.0
     if query.birth_dates:
-        ev += s.DOB_EXACT
+        ev += DOB_EXACT
     if query.countries:
-        ev += s.COUNTRY_AGREE
+        ev += COUNTRY_AGREE
     if query.gender:
-        ev += s.GENDER_AGREE
+        ev += GENDER_AGREE
     return ev
 
 
@@ -562,8 +560,6 @@ def _entity_info_of(entity: Entity) -> EntityInfo:
 
 
 def _query_as_entity(q: Query) -> Entity:
-    from tamiz.model import Identifier, Name, NameKind
-
     return Entity(
         id="query:right",
         dataset="query",
