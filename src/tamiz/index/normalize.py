@@ -84,7 +84,7 @@ HONORIFICS = _words(
     sheikh shaikh shaykh sheik cheikh haji hajji hadji alhaj alhaji mullah mulla maulvi
     maulana mawlana mawlawi moulavi qari hafiz imam ayatollah hojatoleslam general gen
     colonel col lieutenant lt major maj captain capt admiral adm brigadier commander cmdr
-    sergeant sgt excellency mme mlle sr sra srta
+    sergeant sgt excellency mme mlle sr sra srta jr junior
     """
 )
 
