@@ -49,7 +49,7 @@ from tamiz.index.similarity import (
 )
 from tamiz.model import Entity, NameKind, Schema
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump whenever normalisation or the stored layout changes
 SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL, SYLLABIC)
 KINDS = tuple(k.value for k in NameKind)
 SCHEMAS = tuple(s for s in Schema)
