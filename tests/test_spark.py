@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 pytest.importorskip("pyspark")
+if not (shutil.which("java") or os.environ.get("JAVA_HOME")) and not os.environ.get("CI"):
+    pytest.skip("PySpark needs Java 17+ (not found)", allow_module_level=True)
 
 from tamiz import spark as tspark
 from tamiz.cli import app

@@ -214,8 +214,11 @@ def _index_bytes(index: MatchIndex) -> bytes:
 
 def _ship(spark: SparkSession, key: str, data: Callable[[], bytes]) -> _ShippedIndex:
     """Broadcast the index bytes once per Spark application and index key."""
-    cache_key = (spark.sparkContext.applicationId, key)
+    app = spark.sparkContext.applicationId
+    cache_key = (app, key)
     with _BROADCASTS_LOCK:
+        for stale in [k for k in _BROADCASTS if k[0] != app]:  # of stopped Spark contexts
+            del _BROADCASTS[stale]
         shipped = _BROADCASTS.get(cache_key)
         if shipped is None:
             payload = data()
