@@ -48,6 +48,7 @@ NUMBER_CONFLICT = -3.0  # log-odds, below a zero cap: a different number (ZU ZAG
 # Name kinds, in log-odds: weak aliases (OFAC "weak aka", UN "low quality") count less.
 KIND_ADJUST = {"primary": 0.0, "aka": 0.0, "native": 0.0, "former": -0.8, "weak": -3.2}
 MATCHED_BITS_CAP = 40.0
+NAME_Z_CAP = 5.0
 
 # Evidence log-odds.
 DOB_EXACT = 2.5
@@ -181,6 +182,16 @@ def align(
     return edges
 
 
+def saturate(z):
+    """Name evidence saturates: two people can share even a long name, so a name alone
+    never gets beyond about NAME_Z_CAP log-odds (a contradicting birth date can still
+    overrule it). Monotone, so rankings and retrieval bounds are kept. ``z`` may be a
+    float or a numpy array."""
+    if isinstance(z, np.ndarray):
+        return np.where(z > 0, NAME_Z_CAP * np.tanh(np.maximum(z, 0.0) / NAME_Z_CAP), z)
+    return NAME_Z_CAP * math.tanh(z / NAME_Z_CAP) if z > 0 else z
+
+
 def confirmed(sim: float, how: str, length: int) -> float:
     """Share of a token's information that an agreement of this quality confirms.
 
@@ -279,7 +290,7 @@ def name_score(
     )
     if pairwise and full:
         evidence = max(evidence, p["L0"] + p["scale"] * (4.5 * worst - 2.0))
-    z = (evidence - p["L0"]) / p["scale"]
+    z = saturate((evidence - p["L0"]) / p["scale"])
     if number_conflict:
         # Different numbers name different things (ZU ZAG BONG 5 / 6), however alike the rest.
         z = min(z, 0.0) + NUMBER_CONFLICT
@@ -323,7 +334,7 @@ def name_z_bound(matched_ub, q_weight: float, q_tokens: int = 1, all_covered=Non
         - p["q_left"] * np.minimum(q_weight - m, p["q_left_cap"])
         + full
     )
-    return (ev - p["L0"]) / p["scale"]
+    return saturate((ev - p["L0"]) / p["scale"])
 
 
 # -- evidence -----------------------------------------------------------------------------
