@@ -477,15 +477,26 @@ class CompiledIndex:
         self._expand_cache[key] = value
 
     def split_compound(self, token: Token) -> list[tuple[int, int]]:
-        """Ways to read a query token as two adjacent list tokens (petrogreen -> petro green)."""
+        """Ways to read a query token as two adjacent list tokens (petrogreen -> petro
+        green; khalilzighraybah -> khalil zaghraybah): one part a known token, the other a
+        known token or a close spelling of one."""
         text = token.text
-        out = []
+        out: list[tuple[int, int]] = []
         if len(text) < 6 or token.is_number:
             return out
         for k in range(3, len(text) - 2):
-            a, b = self.vid.get(text[:k]), self.vid.get(text[k:])
+            head, tail = text[:k], text[k:]
+            a, b = self.vid.get(head), self.vid.get(tail)
             if a is not None and b is not None:
                 out.append((a, b))
+            if a is not None and len(tail) >= 5:
+                rest = Token(tail, skeleton(tail), token.script)
+                out.extend((a, v) for v, (sim, _) in self.expand(rest).items() if sim >= 0.8)
+            if b is not None and len(head) >= 5:
+                rest = Token(head, skeleton(head), token.script)
+                out.extend((v, b) for v, (sim, _) in self.expand(rest).items() if sim >= 0.8)
+            if len(out) > 40:
+                break
         return out
 
     def accumulate(
