@@ -209,9 +209,10 @@ def test_match_parameters(client, reader):
     assert match({"threshold": "nan"}).status_code == 422
     assert match({"limit": 0}).status_code == 422
     # a lower cutoff returns non-matching candidates too, flagged match: false
-    low = match({"cutoff": 0.1}, query={"schema": "Person", "properties": {"name": ["Maduro"]}})
+    low = match({"cutoff": 0.01}, query={"schema": "Person", "properties": {"name": ["Maduro"]}})
     results = low.json()["responses"]["q"]["results"]
     assert results and any(not r["match"] for r in results)
+    assert all(r["score"] >= 0.01 and r["match"] == (r["score"] >= 0.7) for r in results)
     excl_id = match({"exclude_entity_ids": "us_ofac_sdn_2026:22790"})
     assert "us_ofac_sdn_2026:22790" not in {
         r["id"] for r in excl_id.json()["responses"]["q"]["results"]

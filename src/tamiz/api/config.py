@@ -61,6 +61,8 @@ class ApiConfig:
     refresh_interval: float = 2.0
     # Build a new index in a child process (keeps the GIL free for requests while it builds).
     build_in_subprocess: bool = True
+    # sys.setswitchinterval for the serving process, seconds (0: Python's default, 5 ms).
+    switch_interval: float = 0.001
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ApiConfig:
@@ -73,6 +75,7 @@ class ApiConfig:
             "audit": _env_bool("TAMIZ_API_AUDIT", d.audit),
             "audit_wait": _env_bool("TAMIZ_API_AUDIT_WAIT", d.audit_wait),
             "refresh_interval": _env_number("TAMIZ_API_REFRESH_INTERVAL", d.refresh_interval),
+            "switch_interval": _env_number("TAMIZ_API_SWITCH_INTERVAL", d.switch_interval),
             "build_in_subprocess": _env_bool(
                 "TAMIZ_API_BUILD_IN_SUBPROCESS", d.build_in_subprocess
             ),
@@ -91,6 +94,7 @@ class ApiConfig:
             "audit_wait": "TAMIZ_API_AUDIT_WAIT",
             "refresh_interval": "TAMIZ_API_REFRESH_INTERVAL",
             "build_in_subprocess": "TAMIZ_API_BUILD_IN_SUBPROCESS",
+            "switch_interval": "TAMIZ_API_SWITCH_INTERVAL",
         }
         out = {}
         for f in dataclasses.fields(self):

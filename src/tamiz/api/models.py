@@ -275,7 +275,7 @@ class UpdateRequest(_Model):
 
 class UpdateResponse(_Model):
     results: list[dict[str, Any]]
-    swapped: bool
+    swapped: bool = Field(description="The index now serves every snapshot activated.")
     snapshots: dict[str, str]
     audit: AuditRef | None = None
 

@@ -37,6 +37,39 @@ log = logging.getLogger("tamiz.api")
 BUILD_TIMEOUT = 1800.0
 
 
+class HostLockedWriter(AuditWriter):
+    """An ``AuditWriter`` for SQLite whose batches take turns with the other processes on
+    this host through a lock file.
+
+    The chain itself is serialised by SQLite's write lock either way; but a writer that
+    finds that lock taken polls for it with growing sleeps (up to 100 ms), while one
+    waiting on the lock file is woken by the kernel the moment it is released. With
+    several workers appending hundreds of records a second that is the difference between
+    a few milliseconds and a few hundred for a request waiting on its record.
+    """
+
+    def __init__(self, store: Store, **kwargs: Any) -> None:
+        folder = store.settings.home
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock_file = (folder / ".audit-append.lock").open("a")
+        super().__init__(store, **kwargs)
+
+    def _write(self, batch: list[Any]) -> bool:
+        import fcntl
+
+        fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            return super()._write(batch)
+        finally:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+
+    def close(self, timeout: float = 30.0) -> Any:
+        try:
+            return super().close(timeout)
+        finally:
+            self._lock_file.close()
+
+
 class Service:
     def __init__(self, store: Store, config: ApiConfig, *, owns_store: bool = False) -> None:
         self.store = store
@@ -62,7 +95,13 @@ class Service:
         if os.environ.get("TAMIZ_API_SWITCH_INTERVAL"):
             sys.setswitchinterval(float(os.environ["TAMIZ_API_SWITCH_INTERVAL"]))
         if self.config.audit:
-            self.writer = AuditWriter(self.store)
+            if (
+                self.store.engine.dialect.name == "sqlite"
+                and os.environ.get("TAMIZ_API_FLOCK", "1") == "1"
+            ):
+                self.writer = HostLockedWriter(self.store)
+            else:
+                self.writer = AuditWriter(self.store)
         self._thread = threading.Thread(target=self._watch, name="tamiz-index-watch", daemon=True)
         self._thread.start()
 

@@ -2,7 +2,12 @@
 
 # No ``from __future__ import annotations``: FastAPI reads the ``Annotated`` dependencies
 # below at definition time, and they refer to variables local to ``router()``.
+import contextlib
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -16,37 +21,34 @@ from tamiz.api.routes.lookup import parse_moment
 from tamiz.api.service import Service
 from tamiz.screen import NoListsLoaded
 from tamiz.sources import DATASETS, FORMATS
-from tamiz.store import UpdateResult, audit
+from tamiz.store import audit
 from tamiz.store.audit import AuditEntry
 from tamiz.store.keys import Role
-from tamiz.store.updates import update_from_mirror, update_from_paths, update_from_publishers
+
+UPDATE_TIMEOUT = 3600.0
 
 
-def _run_update(service: Service, body: UpdateRequest) -> list[UpdateResult]:
-    store = service.store
-    if body.mirror:
-        # one process: forking a threaded server for parser workers is not safe
-        return update_from_mirror(store, body.mirror, body.datasets, force=body.force, workers=1)
-    if body.paths:
-        assert body.dataset is not None
-        return [
-            update_from_paths(
-                store,
-                body.dataset,
-                body.paths,
-                format=body.format,
-                published=body.published,
-                force=body.force,
-            )
-        ]
-    return update_from_publishers(
-        store,
-        body.datasets,
-        urls=body.urls,
-        format=body.format,
-        published=body.published,
-        force=body.force,
+def _run_update(service: Service, body: UpdateRequest) -> list[dict[str, Any]]:
+    """Run the update in a child process (``tamiz.api.updatejob``), at low priority."""
+    settings = service.store.settings
+    env = {
+        **os.environ,
+        "TAMIZ_HOME": str(settings.home),
+        "TAMIZ_DATABASE_URL": settings.database_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tamiz.api.updatejob"],
+        input=body.model_dump_json(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=UPDATE_TIMEOUT,
+        check=False,
     )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        raise ApiError(500, f"the update failed: {lines[-1] if lines else done.returncode}")
+    return json.loads(done.stdout)
 
 
 def _check(body: UpdateRequest) -> str:
@@ -94,30 +96,31 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
             raise ApiError(409, "an update is already running in this process")
         try:
 
-            def work() -> tuple[list[UpdateResult], bool]:
+            def work() -> list[dict[str, Any]]:
                 results = _run_update(service, body)
-                try:
-                    swapped = service.refresh()
-                except NoListsLoaded:
-                    swapped = False
-                return results, swapped
+                with contextlib.suppress(NoListsLoaded):
+                    service.refresh()  # (the watcher thread may have done it already)
+                return results
 
-            results, swapped = await run_in_threadpool(work)
+            results = await run_in_threadpool(work)
         finally:
             service.update_lock.release()
         loaded = service.screener.current() if service.ready.is_set() else None
+        served = loaded.snapshot_ids if loaded else {}
+        activated = {r["dataset"]: r["snapshot"] for r in results if r["status"] == "activated"}
+        swapped = bool(activated) and all(served.get(d) == s for d, s in activated.items())
         entry = AuditEntry(
             "list_update",
             who.actor,
-            datasets={r.dataset: r.snapshot for r in results if r.status == "activated"},
-            details={"source": source, "results": [r.to_dict() for r in results]},
+            datasets=activated,
+            details={"source": source, "results": results},
         )
         recorded = await service.receipt(service.submit(entry))
         return JSONResponse(
             {
-                "results": [r.to_dict() for r in results],
+                "results": results,
                 "swapped": swapped,
-                "snapshots": loaded.snapshot_ids if loaded else {},
+                "snapshots": served,
                 "audit": recorded,
             }
         )

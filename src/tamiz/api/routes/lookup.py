@@ -35,7 +35,7 @@ from tamiz.store import EntityRecord, SnapshotDiff, StoreError
 from tamiz.store.keys import Role
 
 # Low: a search for a bare surname ("Maduro") should list every Maduro, ranked.
-SEARCH_THRESHOLD = 0.1
+SEARCH_THRESHOLD = 0.02
 # The matcher scores at most this many candidates per query name: the deepest page.
 MAX_SEARCH_RESULTS = 400
 SEARCH_POOL = 100
