@@ -151,6 +151,7 @@ def test_retrieval_recall_against_exhaustive_scan(index: MatchIndex, shared_data
             name = name[:i] + name[i + 1 :]  # drop a letter
         queries.append(name)
     wanted = found = 0
+    missed: list[tuple[str, str]] = []
     for name in queries:
         try:
             q = Query((name,))
@@ -160,8 +161,9 @@ def test_retrieval_recall_against_exhaustive_scan(index: MatchIndex, shared_data
         got = {r.entity_id for r in index.search(q, threshold=0.5, limit=len(full) + 10)}
         wanted += len(full)
         found += len(full & got)
+        missed += [(name, e) for e in full - got]
     assert wanted > 10
-    assert found / wanted >= 0.999, (found, wanted)
+    assert found / wanted >= 0.999, (found, wanted, missed)
 
 
 def test_candidates_cover_results(index: MatchIndex) -> None:

@@ -27,6 +27,7 @@ from tamiz.match.scoring import (
     COUNTRY_AGREE,
     DOB_EXACT,
     GENDER_AGREE,
+    INITIAL_BITS,
     KIND_ADJUST,
     Evidence,
     NameScore,
@@ -281,6 +282,11 @@ class MatchIndex:
         toks = p.tokens
         for i, t in enumerate(toks):
             groups.append(((i,), p.weights[i], self._confirmable(t)))
+            letter = None if t.is_initial or t.is_number else ix.vid.get(t.text[:1])
+            if letter is not None:
+                # A list initial standing for this token (A & S CARRIER / Sherman).
+                share = min(1.0, INITIAL_BITS / max(p.weights[i], 1e-6))
+                groups.append(((i,), p.weights[i], {letter: (share, "initial")}))
             for a, b in ix.split_compound(t):
                 half = p.weights[i] / 2
                 groups.append(((i,), half, {a: (0.9, "translit")}))

@@ -232,6 +232,7 @@ def name_score(
     used_n: set[int] = set()
     worst = 1.0
     initial_bits = 0.0
+    list_initials = 0  # list initials standing for full query names
     solid = 0  # edges other than initials
     for e in edges:
         eq = sum(q_w[i] for i in e.q)
@@ -245,8 +246,9 @@ def name_score(
             # A query that abbreviates (N. Maduro) leaves nothing out; a list initial
             # (K M A) confirms little of a full query name.
             q_init = len(q_tokens[e.q[0]].text) == 1
-            conf_q += eq if q_init else INITIAL_BITS + 0.5 * max(0.0, eq - INITIAL_BITS)
+            conf_q += eq if q_init else min(eq, INITIAL_BITS)
             conf_n += en
+            list_initials += not q_init
             initial_bits += min(eq, en, INITIAL_BITS)
             used_q.update(e.q)
             used_n.update(e.n)
@@ -268,7 +270,7 @@ def name_score(
     left_q = [w for i, w in enumerate(q_w) if i not in used_q and not q_tokens[i].legal]
     left_n = [w for j, w in enumerate(n_w) if j not in used_n and not n_tokens[j].legal]
     # Every token aligned on both sides; a legal form one side lacks does not matter.
-    full = solid > 0 and not left_q and not left_n and worst >= 0.6
+    full = solid > 0 and not left_q and not left_n and worst >= 0.6 and not list_initials
     # A conflict: both names have parts the other lacks (a different given name or
     # surname), worth its bits and a fixed amount per conflicting pair of parts.
     conflict = min(sum(left_q), sum(left_n)) + p["conflict_pair"] * min(len(left_q), len(left_n))
