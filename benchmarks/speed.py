@@ -116,6 +116,23 @@ def measure_throughput(
     return {"processes": processes, "names": done, "seconds": wall, "names_per_second": done / wall}
 
 
+def _fork_call(args: tuple) -> object:
+    func, start, stop, threshold = args
+    return [func(_WORKER_INDEX, item, threshold) for item in _WORKER_QUERIES[start:stop]]
+
+
+def fork_map(func, index, items: Sequence, threshold: float, processes: int = 2) -> list:
+    """``func(index, item, threshold)`` for every item, in forked workers sharing ``index``
+    (``func`` must be a module-level function)."""
+    global _WORKER_INDEX, _WORKER_QUERIES
+    _WORKER_INDEX, _WORKER_QUERIES = index, list(items)
+    step = max(1, len(items) // (processes * 4))
+    chunks = [(func, i, min(i + step, len(items)), threshold) for i in range(0, len(items), step)]
+    with mp.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_fork_call, chunks, chunksize=1)
+    return [r for part in parts for r in part]
+
+
 def speed_pairs(queries: Sequence[Party], retrieval, entities_by_ref: dict, n_queries: int):
     """Realistic (query, list entity) pairs: each query against its shared-retrieval candidates.
     Returns pairs as Party records and the matching tamiz entities."""

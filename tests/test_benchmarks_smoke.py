@@ -296,3 +296,17 @@ def test_latency_and_throughput_plumbing():
     assert lat["n"] == 20 and lat["p50_ms"] <= lat["p99_ms"]
     tp = speed.measure_throughput(_CountingIndex(), ["q"] * 5, 0.7, processes=2, total=40)
     assert tp["names"] == 40 and tp["names_per_second"] > 0
+
+
+def test_baseline_scores_are_cached_by_content(tmp_path, monkeypatch):
+    import benchmarks.run as run
+
+    monkeypatch.setattr(run, "CACHE", tmp_path)
+    pairs = [(Party("Person", ("Ann Lee",)), Party("Person", ("Anne Lee",)))]
+    first = run.cached_scores(RapidfuzzScorer(), pairs, use_cache=True)
+    assert len(list(tmp_path.glob("rapidfuzz-*.npy"))) == 1
+    again = run.cached_scores(RapidfuzzScorer(), pairs, use_cache=True)
+    assert again.tolist() == first.tolist()
+    other = [(Party("Person", ("Ann Lee",)), Party("Person", ("Bo Chan",)))]
+    run.cached_scores(RapidfuzzScorer(), other, use_cache=True)
+    assert len(list(tmp_path.glob("rapidfuzz-*.npy"))) == 2
