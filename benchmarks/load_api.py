@@ -360,14 +360,23 @@ def scenario(
             for line in stdout.splitlines()
             if line.startswith("RESULT ")
         )
-        served = httpx.get(
-            f"{server.base}/lists", headers={"Authorization": f"Bearer {admin_key}"}, timeout=30
-        ).json()
+        # every worker must end up serving the new snapshot (the others pick it up by
+        # themselves within seconds): ask until 10 answers in a row say so
         new = result["results"][0]["snapshot"]
-        swapped = any(
-            d["dataset"] == "un_sc" and d["snapshot"] == new and d["served"]
-            for d in served["datasets"]
-        )
+        deadline, in_a_row = time.monotonic() + 60, 0
+        while in_a_row < 10 and time.monotonic() < deadline:
+            served = httpx.get(
+                f"{server.base}/lists",
+                headers={"Authorization": f"Bearer {admin_key}"},
+                timeout=30,
+            ).json()
+            ok = any(
+                d["dataset"] == "un_sc" and d["snapshot"] == new and d["served"]
+                for d in served["datasets"]
+            )
+            in_a_row = in_a_row + 1 if ok else 0
+            time.sleep(0.05 if ok else 0.5)
+        swapped = in_a_row >= 10
         return outcome(
             name,
             workers,
@@ -417,8 +426,14 @@ def table(outcomes: list[Outcome], cores: int) -> str:
             if paced
             else "– | – | – | – | –"
         )
+        label = o.scenario
+        if "update_seconds" in o.notes:
+            label += (
+                f" (update {o.notes['update_seconds']:.0f} s, new snapshot served by all: "
+                f"{'yes' if o.notes['new_snapshot_served'] else 'NO'})"
+            )
         lines.append(
-            f"| {o.scenario} | {o.rps:.0f} | {o.p50_ms:.1f} | {o.p99_ms:.1f} | {o.errors} | "
+            f"| {label} | {o.rps:.0f} | {o.p50_ms:.1f} | {o.p99_ms:.1f} | {o.errors} | "
             f"{o.cpu_ms_per_request:.2f} | {tail} |"
         )
     yente = YENTE_PER_VCPU * cores
