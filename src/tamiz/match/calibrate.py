@@ -270,6 +270,19 @@ def main(argv: list[str]) -> None:
 
     x = np.array(x_pos + x_neg)
     y = np.array([1.0] * len(x_pos) + [0.0] * len(x_neg))
+    # Reliability: among candidate pairs in each score band (classes weighted equally),
+    # the share that are the same party.
+    p = scoring.NAME_PARAMS
+    z = np.array([scoring.saturate((v - p["L0"]) / p["scale"]) for v in x])
+    score = 1 / (1 + np.exp(-z))
+    w = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, len(y) - y.sum()))
+    print("score band: share of same-party pairs (classes weighted equally), pairs")
+    for lo in (0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
+        hi = {0.0: 0.1, 0.1: 0.3, 0.3: 0.5, 0.5: 0.7, 0.7: 0.8, 0.8: 0.9, 0.9: 0.95}.get(lo, 1.01)
+        m = (score >= lo) & (score < hi)
+        if m.any():
+            share = float((w[m] * y[m]).sum() / w[m].sum())
+            print(f"  [{lo:.2f}, {min(hi, 1.0):.2f}): {share:.3f}  ({int(m.sum())})")
     l0, scale = platt(x, y)
     print(f"Platt fit on {len(x_pos)} positive / {len(x_neg)} negative name pairs:")
     print(f'    "L0": {l0:.2f}, "scale": {scale:.2f}')
