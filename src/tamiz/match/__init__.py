@@ -77,9 +77,8 @@ Measured on the development data: about 2 alerts per 1,000 clean names screened 
 birth date, nationality and gender, 4 per 1,000 screened by name alone (OpenSanctions'
 synthetic global and US people), 0.5 per 1,000 for census surname + popular forename
 combinations; the alerts left are mostly people whose full name equals a listed person's.
-Raise the threshold to cut alerts
-on common names (0.9: ~1.5 per 1,000); pass birth date and nationality to separate
-namesakes.
+Raise the threshold to cut alerts on common names; pass birth date and nationality to
+separate namesakes (a contradicting birth date takes an exact name below the threshold).
 
 Bad input raises :class:`QueryError` (a ``ValueError``) with a one-line message: empty or
 punctuation-only names, names longer than 1,000 characters (rejected, not truncated), an
