@@ -264,3 +264,12 @@ def test_documented_normalisations() -> None:
     assert q.schema is Schema.PERSON and q.countries == ("VE",) and q.gender == "male"
     mixed = Query(("Vladimir Путин",))
     assert mixed.names == ("Vladimir Путин",)
+
+
+def test_contradicting_birth_date_outweighs_an_exact_name(sdn: dict[str, Entity]) -> None:
+    maduro = sdn["us_ofac_sdn:22790"]
+    exact = compare(Query(("Nicolas Maduro Moros",)), maduro)
+    assert exact.score > 0.95
+    other = compare(Query(("Nicolas Maduro Moros",), birth_dates=("1990-01-01",)), maduro)
+    assert not other.match
+    assert other.explanation.attributes[0].outcome == "contradict"
