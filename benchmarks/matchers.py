@@ -227,9 +227,35 @@ class SharedRetrieval:
         queries: Sequence[Party],
         hidden: Sequence[np.ndarray | None] | None = None,
         chunk: int = 128,
+        cache: Path | None = None,
     ) -> list[list[int]]:
         """Entity indices per query; ``hidden[i]`` masks name rows query ``i`` must not see
-        (the aliases held out of its leave-one-alias-out fold)."""
+        (the aliases held out of its leave-one-alias-out fold). With ``cache`` (a folder),
+        the result is kept there under a digest of everything it depends on."""
+        if cache is None:
+            return self._candidates(queries, hidden, chunk)
+        digest = hashlib.sha256(json.dumps([self.per_scorer, self._names]).encode())
+        digest.update(json.dumps([q.names for q in queries]).encode())
+        masks: dict[int, int] = {}
+        for mask in hidden or ():
+            if mask is not None and id(mask) not in masks:
+                masks[id(mask)] = len(masks)
+                digest.update(np.packbits(mask).tobytes())
+            digest.update(str(masks.get(id(mask), -1)).encode())
+        path = cache / f"candidates-{digest.hexdigest()[:32]}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        found = self._candidates(queries, hidden, chunk)
+        cache.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(found))
+        return found
+
+    def _candidates(
+        self,
+        queries: Sequence[Party],
+        hidden: Sequence[np.ndarray | None] | None,
+        chunk: int,
+    ) -> list[list[int]]:
         out: list[list[int]] = []
         for start in range(0, len(queries), chunk):
             block = queries[start : start + chunk]

@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -208,7 +209,10 @@ class CandidateSet:
 
 
 def alias_candidates(
-    entities: Sequence[Entity], cases: Sequence[SearchCase], per_scorer: int
+    entities: Sequence[Entity],
+    cases: Sequence[SearchCase],
+    per_scorer: int,
+    cache: Path | None = None,
 ) -> CandidateSet:
     """Shared retrieval over the fold's view of the list, plus the true entity (always)."""
     from benchmarks.evalsets import held_out_party
@@ -221,7 +225,10 @@ def alias_candidates(
         if case.expected and case.drop:
             fold_drops[case.fold][case.expected].add(case.drop)
     masks = {fold: retrieval.hidden_rows(drops) for fold, drops in fold_drops.items()}
-    found = retrieval.candidates([c.query for c in cases], [masks.get(c.fold) for c in cases])
+    found = retrieval.candidates(
+        [c.query for c in cases], [masks.get(c.fold) for c in cases], cache=cache
+    )
+
     candidates: list[list[Party]] = []
     held: dict[tuple[int, str], Party] = {}
     for case, indices in zip(cases, found, strict=True):
@@ -241,8 +248,10 @@ def alias_candidates(
     return CandidateSet(list(cases), candidates)
 
 
-def screening_candidates(retrieval: SharedRetrieval, cases: Sequence[SearchCase]) -> CandidateSet:
-    found = retrieval.candidates([c.query for c in cases])
+def screening_candidates(
+    retrieval: SharedRetrieval, cases: Sequence[SearchCase], cache: Path | None = None
+) -> CandidateSet:
+    found = retrieval.candidates([c.query for c in cases], cache=cache)
     return CandidateSet(list(cases), [[retrieval.parties[i] for i in indices] for indices in found])
 
 

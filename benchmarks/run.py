@@ -212,16 +212,21 @@ def run_quality(ctx: Context) -> dict:
     # Candidate sets for the pair-scoring baselines, then score everything per baseline in
     # its own thread (nomenklatura runs in worker processes) while tamiz runs here.
     jobs: list[tuple[str, str, object]] = []
+    cache = CACHE if ctx.use_cache else None
     if scorers:
         log("shared candidate retrieval for the baselines")
         for group, snapshot, aset in alias_sets:
             cset = quality.alias_candidates(
-                snapshot.entities, aset.cases, sizes.candidates_per_scorer
+                snapshot.entities, aset.cases, sizes.candidates_per_scorer, cache=cache
             )
             jobs.append(("alias", group, cset))
         if ctx.entities():
             jobs.append(
-                ("clean", "all", quality.screening_candidates(ctx.retrieval(), clean_cases))
+                (
+                    "clean",
+                    "all",
+                    quality.screening_candidates(ctx.retrieval(), clean_cases, cache=cache),
+                )
             )
     pair_lists = [(j[0], j[1], j[2].pairs) for j in jobs]
     pair_lists.append(("pairs", "translit", [(p.left, p.right) for p in translit]))

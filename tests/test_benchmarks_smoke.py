@@ -126,11 +126,14 @@ def test_pair_and_alert_metrics():
     assert quality.alerts_metrics(np.array([0.1, 0.95]), 0.7)["alerts_per_1k"] == 500
 
 
-def test_shared_retrieval_hides_held_out_rows_and_baseline_scores():
+def test_shared_retrieval_hides_held_out_rows_and_baseline_scores(tmp_path):
     parties = [entity_party(e) for e in ENTITIES]
     retrieval = SharedRetrieval(parties, per_scorer=1)
     query = Party("Person", ("Nicolas Maduro",))
     assert retrieval.candidates([query])[0][0] == 0
+    cached = retrieval.candidates([query], cache=tmp_path)
+    assert cached == retrieval.candidates([query], cache=tmp_path) == [[0, *cached[0][1:]]]
+    assert len(list(tmp_path.glob("candidates-*.json"))) == 1
     mask = retrieval.hidden_rows({"test:3": {name_key("CARTEL OF THE SUNS")}})
     assert mask.sum() == 1
     sun = Party("Organization", ("Cartel of the Suns",))
