@@ -412,6 +412,15 @@ def fresh_postgres(server: str) -> str:
     return f"{server.rsplit('/', 1)[0]}/{name}"
 
 
+def drop_postgres(server: str, database_url: str) -> None:
+    import psycopg
+
+    admin = server.replace("postgresql+psycopg://", "postgresql://")
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def table(outcomes: list[Outcome], cores: int) -> str:
     lines = [
         "| scenario | max requests/s | p50 ms | p99 ms | errors | server CPU ms/req "
@@ -530,6 +539,8 @@ def main() -> None:
         )
     if not args.home:
         shutil.rmtree(workdir, ignore_errors=True)
+    if args.postgres:
+        drop_postgres(args.postgres, database_url)
 
 
 if __name__ == "__main__":
