@@ -26,12 +26,13 @@ LENIENT_SCRIPTS = frozenset((ABJAD, HANGUL))
 # Arabic article (and "abu") written solid with the name: alzawahiri / zawahiri.
 GLUED_PREFIXES = ("al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "abu", "bin")
 GLUED_PREFIXES += ("de", "del", "la", "le", "van", "von", "di", "da", "du", "dos", "das")
+_GLUED_SET = frozenset(GLUED_PREFIXES)
 
 
 def _glued(a: str, b: str) -> bool:
-    if len(a) < len(b) + 2:
-        return False
-    return any(a.startswith(p) and a[len(p) :] == b for p in GLUED_PREFIXES)
+    """``a`` is ``b`` with an article or particle written solid in front (alzawahiri)."""
+    d = len(a) - len(b)
+    return d >= 2 and a.endswith(b) and a[:d] in _GLUED_SET
 
 
 _KOREAN_STEPS = (
