@@ -11,7 +11,7 @@ from tamiz.api.app import create_app
 from tamiz.api.config import ApiConfig
 from tamiz.store import audit
 from tamiz.store.keys import create_key
-from test_monitor_support import INTERNAL_V1, INTERNAL_V2, PARTIES, load_internal
+from test_monitor_support import INTERNAL_V1, INTERNAL_V2, PARTIES, load_internal, write_list
 
 
 @pytest.fixture
@@ -87,11 +87,16 @@ def test_parties_alerts_decisions_over_http(store, api, tmp_path):
     records = audit.records(store, action="alert_decision")
     assert [r.actor for r in records] == ["key:analyst-two", "key:analyst-key"]
 
-    # an update through the service, then the incremental pass the admin route would run
-    v2 = load_internal(store, tmp_path, INTERNAL_V2, "2025-01-02")
-    service.refresh()
-    [run] = routes_monitoring.after_update(service, [v2])
-    assert len(run.created) == 1
+    # a list update through the admin route runs the incremental pass over the book
+    v2_file = write_list(tmp_path / "internal-2025-01-02.csv", INTERNAL_V2)
+    updated = client.post(
+        "/admin/update",
+        json={"dataset": "internal", "format": "csv", "paths": [str(v2_file)]},
+        headers=admin,
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["results"][0]["status"] == "activated"
+    # (the new list version adds one matching entry and removes one: see the runs below)
     summary = client.get("/alerts/summary", headers=reader).json()
     assert summary["new_alerts"]["total"] == 4
     runs = client.get("/monitor/runs", headers=reader).json()["runs"]

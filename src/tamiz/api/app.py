@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from tamiz.api import errors, routes_text
+from tamiz.api import errors, routes_monitoring, routes_text
 from tamiz.api.auth import Authenticator
 from tamiz.api.config import ApiConfig
 from tamiz.api.jsonio import JSONResponse
@@ -83,6 +83,7 @@ def create_app(
     app.include_router(lookup.router(service, auth))
     app.include_router(admin.router(service, auth))
     app.include_router(routes_text.router(service, auth))
+    app.include_router(routes_monitoring.router(service, auth))
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     return app
 

@@ -13,7 +13,8 @@ from tamiz.cli.common import console, emit_json, fail, open_store, parse_day
 from tamiz.cli.monitoring import after_update
 from tamiz.model import Entity
 from tamiz.sources import DATASETS, FORMATS
-from tamiz.store import EntityRecord, StoreError, UpdateResult
+from tamiz.store import EntityRecord, StoreError, UpdateResult, audit
+from tamiz.store.audit import AuditEntry
 from tamiz.store.updates import update_from_mirror, update_from_paths, update_from_publishers
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -99,9 +100,31 @@ def update(
             retries=retries,
         )
     _print_results(results, as_json)
+    if any(r.status in ("activated", "stored", "rejected") for r in results):
+        # the trail records which list versions went live, and which files were refused
+        audit.append(
+            store,
+            AuditEntry(
+                "list_update",
+                audit.local_actor(),
+                datasets={r.dataset: r.snapshot for r in results if r.status == "activated"},
+                details={
+                    "source": _source(from_, mirror, url),
+                    "results": [r.to_dict() for r in results],
+                },
+            ),
+        )
     after_update(store, results)  # incremental monitoring of the books, if any
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
+
+
+def _source(paths: list[Path] | None, mirror: Path | None, urls: list[str] | None) -> dict:
+    if paths:
+        return {"paths": [str(p) for p in paths]}
+    if mirror is not None:
+        return {"mirror": str(mirror)}
+    return {"urls": urls} if urls else {"publishers": True}
 
 
 @app.command("lists")

@@ -97,7 +97,20 @@ class UpdateResult:
             "published": self.published.isoformat() if self.published else None,
             "entities": self.entities,
             "error": self.error,
+            "previous": self.previous,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> UpdateResult:
+        return cls(
+            dataset=data["dataset"],
+            status=data["status"],
+            snapshot=data.get("snapshot"),
+            published=dt.date.fromisoformat(data["published"]) if data.get("published") else None,
+            entities=data.get("entities"),
+            error=data.get("error"),
+            previous=data.get("previous"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
+from tamiz.api import routes_monitoring
 from tamiz.api.auth import Authenticator, Principal
 from tamiz.api.errors import ApiError, error_response
 from tamiz.api.jsonio import JSONResponse, OrjsonRoute
@@ -21,7 +22,7 @@ from tamiz.api.routes.lookup import parse_moment
 from tamiz.api.service import Service
 from tamiz.screen import NoListsLoaded
 from tamiz.sources import DATASETS, FORMATS
-from tamiz.store import audit
+from tamiz.store import UpdateResult, audit
 from tamiz.store.audit import AuditEntry
 from tamiz.store.keys import Role
 
@@ -100,6 +101,10 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
                 results = _run_update(service, body)
                 with contextlib.suppress(NoListsLoaded):
                     service.refresh()  # (the watcher thread may have done it already)
+                # re-screen the monitored books against what changed (errors are logged)
+                routes_monitoring.after_update(
+                    service, [UpdateResult.from_dict(r) for r in results]
+                )
                 return results
 
             results = await run_in_threadpool(work)
