@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tamiz.api import routes_monitoring
 from tamiz.api.app import create_app
 from tamiz.api.config import ApiConfig
 from tamiz.store import audit
@@ -19,10 +18,7 @@ def api(store, tmp_path):
     load_internal(store, tmp_path, INTERNAL_V1, "2025-01-01")
     app = create_app(store, config=ApiConfig(refresh_interval=0, build_in_subprocess=False))
     service = app.state.service
-    from tamiz.api.auth import Authenticator
-
-    if not any(getattr(r, "path", "") == "/alerts" for r in app.routes):
-        app.include_router(routes_monitoring.router(service, Authenticator(service)))
+    assert any(getattr(r, "path", "") == "/alerts" for r in app.routes), "routes are mounted"
     keys = {
         role: create_key(store, f"{role}-key", role)[1] for role in ("reader", "analyst", "admin")
     }
@@ -36,7 +32,7 @@ def auth(key: str) -> dict[str, str]:
 
 
 def test_parties_alerts_decisions_over_http(store, api, tmp_path):
-    client, keys, service = api
+    client, keys, _service = api
     reader, analyst, admin = (auth(keys[r]) for r in ("reader", "analyst", "admin"))
     body = {
         "book": "retail",
