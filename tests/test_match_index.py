@@ -193,3 +193,20 @@ def test_search_many_in_order_with_processes(index: MatchIndex) -> None:
     forked = [ids(r) for r in index.search_many(queries, processes=2, chunk_size=4)]
     assert serial == forked
     assert serial[0] == ids(index.search(queries[0]))
+
+
+def test_small_own_list_and_empty_index(tmp_path: Path) -> None:
+    from tamiz.model import Name, Schema
+
+    own = MatchIndex.build(
+        [
+            Entity("mine:1", "mine", Schema.PERSON, (Name("Nicolas Maduro"),)),
+            Entity("mine:2", "mine", Schema.PERSON, (Name("..."),)),  # nothing to index
+        ]
+    )
+    assert len(own) == 1
+    assert ids(own.search(Query(("Nicolás Maduro",)))) == ["mine:1"]
+    assert own.search(Query(("Maduro",))) == []
+    empty = MatchIndex.build([])
+    empty.save(tmp_path / "empty.idx")
+    assert MatchIndex.load(tmp_path / "empty.idx").search(Query(("Nicolas Maduro",))) == []
