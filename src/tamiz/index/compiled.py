@@ -449,13 +449,20 @@ class CompiledIndex:
             skels.add(skeleton(text))
         elif token.script == ABJAD and len(token.skel) >= 3:
             skels |= abjad_variants(token.skel)
+        fuzzy: set[int] = set()
         if len(token.skel) >= 3 or lenient:
             for sk in skels:
-                cands.update(self.skel_map.get(sk, ()))
-        cands |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
+                fuzzy.update(self.skel_map.get(sk, ()))
+        fuzzy |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
         if len(token.skel) >= 4:  # also catches two-letter typos of long Latin names
             for sk in skels:
-                cands |= self._lookup_hash(self.skel_del_hash, self.skel_del_vid, deletion_keys(sk))
+                fuzzy |= self._lookup_hash(self.skel_del_hash, self.skel_del_vid, deletion_keys(sk))
+        if not lenient:
+            # Spellings of one Latin name differ little in length (cheap pre-filter).
+            slack = max(2, int(len(text) * 0.4))
+            vocab = self.vocab
+            fuzzy = {c for c in fuzzy if abs(len(vocab[c]) - len(text)) <= slack}
+        cands |= fuzzy
         for prefix in GLUED_PREFIXES:
             if text.startswith(prefix) and len(text) - len(prefix) >= 4:
                 rest = text[len(prefix) :]
@@ -487,6 +494,10 @@ class CompiledIndex:
         out: list[tuple[int, int]] = []
         if len(text) < 6 or token.is_number:
             return out
+        key = ("split", text, token.script)
+        cached = self._expand_cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
         for k in range(3, len(text) - 2):
             head, tail = text[:k], text[k:]
             a, b = self.vid.get(head), self.vid.get(tail)
@@ -500,6 +511,7 @@ class CompiledIndex:
                 out.extend((v, b) for v, (sim, _) in self.expand(rest).items() if sim >= 0.8)
             if len(out) > 40:
                 break
+        self._remember(key, out)
         return out
 
     def accumulate(
