@@ -465,7 +465,7 @@ class MatchIndex:
         queries: Sequence[Query],
         *,
         processes: int = 1,
-        chunk_size: int = 256,
+        chunk_size: int = 512,
         **kwargs: Any,
     ) -> list[list[MatchResult]]:
         """``search`` for many queries, in order. ``processes > 1`` forks worker processes
