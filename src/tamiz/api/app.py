@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from tamiz import web
 from tamiz.api import errors, routes_monitoring, routes_text
 from tamiz.api.auth import Authenticator
 from tamiz.api.config import ApiConfig
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(admin.router(service, auth))
     app.include_router(routes_text.router(service, auth))
     app.include_router(routes_monitoring.router(service, auth))
+    web.install(app, service)  # the analyst console (/ui) and CDN-free /docs
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     return app
 
