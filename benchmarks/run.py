@@ -616,7 +616,21 @@ def save(results: dict, folder: Path, sections: list[str], started: float) -> No
     path = folder / "latest.json"
     merged = merge_previous(results, path, sections)
     path.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
-    (folder / "summary.md").write_text(report.markdown_summary(merged))
+    summary = report.markdown_summary(merged)
+    (folder / "summary.md").write_text(summary)
+    if results["meta"]["mode"] == "full" and folder == RESULTS:
+        update_readme(summary)
+
+
+def update_readme(summary: str) -> None:
+    """Put the summary tables between the results markers of benchmarks/README.md."""
+    readme = Path(__file__).resolve().parent / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
+        readme.write_text(f"{head}{start}\n{summary}{end}{tail}")
 
 
 def merge_previous(results: dict, path: Path, sections: list[str]) -> dict:
