@@ -24,6 +24,7 @@ from tamiz.store.updates import update_from_mirror
 from tamiz.web.explain import explanation_view
 from tamiz.web.graph import CROWDED_WIDTH, Link, layout
 from tamiz.web.session import SessionSigner, load_secret
+from tamiz.web.views import diff_counts
 
 PARTIES = [
     {"party_id": "c-1001", "names": ["Cartel de los Soles S.A."], "schema": "Organization"},
@@ -427,6 +428,11 @@ def test_lists_page_shows_datasets_and_the_change_feed(env):
     for entity_id in (*diff.added, *diff.removed):
         assert f'href="/ui/entities/{entity_id}"' in changes
     assert f"changed: {', '.join(diff.changed[0][1])}" in changes
+    # the feed counts in SQL; they agree with the store's full diff
+    counts = diff_counts(env["store"], diff.from_snapshot.id, diff.to_snapshot.id)
+    assert counts == (len(diff.added), len(diff.removed), len(diff.changed))
+    row = feed.split(diff.to_snapshot.id)[1].split("</tr>")[0]
+    assert re.findall(r'<td class="num">([\d,]+)</td>', row) == [str(n) for n in counts]
     assert client.get("/ui/lists/un_sc/changes/ffffffffffffffff").status_code == 404
 
 

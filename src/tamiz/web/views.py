@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from tamiz.countries import country_name
 from tamiz.model import DateValue, Entity
@@ -121,8 +122,21 @@ class DiffCache:
 
     def __init__(self, size: int = 64) -> None:
         self._items: OrderedDict[tuple[str, str, str], SnapshotDiff] = OrderedDict()
+        self._counts: dict[tuple[str, str, str], tuple[int, int, int]] = {}
         self._lock = threading.Lock()
         self.size = size
+
+    def counts(self, store: Store, old: str, new: str) -> tuple[int, int, int]:
+        """(added, removed, changed) between two snapshots, counted in the database: the
+        feed needs only the numbers, and a full diff of a large list takes a while."""
+        key = ("#counts", old, new)
+        with self._lock:
+            found = self._counts.get(key)
+        if found is None:
+            found = diff_counts(store, old, new)
+            with self._lock:
+                self._counts[key] = found
+        return found
 
     def get(self, store: Store, dataset: str, old: str, new: str) -> SnapshotDiff:
         key = (dataset, old, new)
@@ -135,6 +149,33 @@ class DiffCache:
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         return found
+
+
+def diff_counts(store: Store, old: str, new: str) -> tuple[int, int, int]:
+    """(added, removed, changed) entities from snapshot ``old`` to ``new``."""
+    before = aliased(SnapshotEntityRow)
+    after = aliased(SnapshotEntityRow)
+
+    def only_in(a: Any, b: Any, a_id: str, b_id: str) -> Any:
+        return (
+            select(func.count())
+            .select_from(a)
+            .outerjoin(b, and_(b.snapshot_id == b_id, b.entity_id == a.entity_id))
+            .where(a.snapshot_id == a_id, b.entity_id.is_(None))
+        )
+
+    changed = (
+        select(func.count())
+        .select_from(after)
+        .join(before, and_(before.snapshot_id == old, before.entity_id == after.entity_id))
+        .where(after.snapshot_id == new, before.version_hash != after.version_hash)
+    )
+    with store.session() as s:
+        return (
+            s.scalar(only_in(after, before, new, old)) or 0,
+            s.scalar(only_in(before, after, old, new)) or 0,
+            s.scalar(changed) or 0,
+        )
 
 
 def lists_page(
@@ -167,8 +208,7 @@ def lists_page(
             info = store.resolve_snapshot(ds, sn)
             counts = (info.entity_count, 0, 0)
         else:
-            diff = diffs.get(store, ds, prev, sn)
-            counts = (len(diff.added), len(diff.removed), len(diff.changed))
+            counts = diffs.counts(store, prev, sn)
         feed.append(Activation(ds, sn, prev, when, published.get(sn), *counts))
     return rows, feed
 
