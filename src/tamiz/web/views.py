@@ -34,7 +34,7 @@ CHANGES_SHOWN = 30
 CHANGE_IDS_SHOWN = 500
 # The queue's filters: "backlog" is what waits for an analyst.
 STATUS_FILTERS = {
-    "backlog": ("Waiting for review (open, escalated, pending)", cases.BACKLOG),
+    "backlog": ("Awaiting review", cases.BACKLOG),  # open, escalated, pending
     "all": ("All statuses", ()),
     **{s: (s.replace("_", " ").capitalize(), (s,)) for s in cases.STATUSES},
 }
