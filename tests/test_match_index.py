@@ -210,3 +210,94 @@ def test_small_own_list_and_empty_index(tmp_path: Path) -> None:
     empty = MatchIndex.build([])
     empty.save(tmp_path / "empty.idx")
     assert MatchIndex.load(tmp_path / "empty.idx").search(Query(("Nicolas Maduro",))) == []
+
+
+# -- topics and index versions -----------------------------------------------------------
+
+
+def _topic_index() -> MatchIndex:
+    from tamiz.model import Designation, Name, Schema
+
+    def person(eid: str, name: str, *topics: str) -> Entity:
+        designations = (Designation("A", "P", topics=topics),) if topics else ()
+        return Entity(eid, "t", Schema.PERSON, (Name(name),), designations=designations)
+
+    return MatchIndex.build(
+        [
+            person("t:terror", "Ayman Zawahiri", "sanction", "crime.terror"),
+            person("t:sanction", "Ayman Zawahiri Kabir", "sanction"),
+            person("t:wanted", "Ayman Zawahiri Saghir", "wanted"),
+            person("t:none", "Ayman Zawahiri Wasat"),
+        ]
+    )
+
+
+def test_topics_in_results_and_filters() -> None:
+    index = _topic_index()
+    q = Query(("Ayman Zawahiri",))
+    every = index.search(q, threshold=0.01, limit=10)
+    assert {r.entity_id for r in every} == {"t:terror", "t:sanction", "t:wanted", "t:none"}
+    terror = next(r for r in every if r.entity_id == "t:terror")
+    assert terror.topics == ("sanction", "crime.terror")
+    assert terror.to_dict()["topics"] == ["sanction", "crime.terror"]
+    assert index.get("t:wanted").topics == ("wanted",)
+
+    def found(**kw) -> set[str]:
+        return {r.entity_id for r in index.search(q, threshold=0.01, limit=10, **kw)}
+
+    # A topic covers its sub-topics; an entity without topics fails an include filter.
+    assert found(topics=["crime"]) == {"t:terror"}
+    assert found(topics=["sanction"]) == {"t:terror", "t:sanction"}
+    assert found(topics=["crime.terror", "wanted"]) == {"t:terror", "t:wanted"}
+    assert found(exclude_topics=["crime"]) == {"t:sanction", "t:wanted", "t:none"}
+    assert found(topics=["sanction"], exclude_topics=["crime.terror"]) == {"t:sanction"}
+    assert found(topics=["debarment"]) == set()
+    # Inside retrieval, like the dataset filter: the limit applies to filtered entities.
+    assert [r.entity_id for r in index.search(q, threshold=0.01, limit=1, topics=["wanted"])] == [
+        "t:wanted"
+    ]
+    assert {e for e, _ in index.candidates(q, threshold=0.01, topics=["crime"])} == {"t:terror"}
+    exhaustive = index.search_exhaustive(q, threshold=0.01, exclude_topics=["sanction"])
+    assert {r.entity_id for r in exhaustive} == {"t:wanted", "t:none"}
+    forked = index.search_many([q] * 4, processes=2, chunk_size=2, threshold=0.01, topics=["crime"])
+    assert [[r.entity_id for r in rs] for rs in forked] == [["t:terror"]] * 4
+
+
+def test_topics_survive_save_and_load(tmp_path: Path) -> None:
+    index = _topic_index()
+    index.save(tmp_path / "t.idx")
+    loaded = MatchIndex.load(tmp_path / "t.idx")
+    q = Query(("Ayman Zawahiri",))
+    assert [r.entity_id for r in loaded.search(q, threshold=0.01, topics=["crime"])] == ["t:terror"]
+
+
+def test_index_version_depends_on_name_data(tmp_path: Path) -> None:
+    import numpy as np
+    import orjson
+
+    from tamiz.index import compiled
+    from tamiz.match import INDEX_VERSION
+
+    assert INDEX_VERSION == compiled.INDEX_VERSION
+    assert INDEX_VERSION.startswith(f"{compiled.FORMAT_VERSION}-")
+    # The version hashes the package name data: changing a data file changes it.
+    import shutil
+    from importlib import resources
+
+    assert compiled._index_version() == INDEX_VERSION
+    copy = tmp_path / "names"
+    shutil.copytree(str(resources.files("tamiz.data").joinpath("names")), copy)
+    assert compiled._index_version(copy) == INDEX_VERSION
+    (copy / "variants.txt").write_text((copy / "variants.txt").read_text() + "maduro madurro\n")
+    assert compiled._index_version(copy) != INDEX_VERSION
+    # An index file written by another version is refused, not silently used.
+    path = tmp_path / "old.idx"
+    _topic_index().save(path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = orjson.loads(arrays.pop("meta").tobytes())
+    meta["version"] = "3-000000000000"
+    with open(path, "wb") as fh:
+        np.savez(fh, meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8), **arrays)
+    with pytest.raises(ValueError, match="rebuild"):
+        MatchIndex.load(path)

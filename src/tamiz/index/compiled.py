@@ -22,8 +22,9 @@ from __future__ import annotations
 import io
 import math
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import orjson
@@ -49,7 +50,30 @@ from tamiz.index.similarity import (
 )
 from tamiz.model import Entity, NameKind, Schema
 
-FORMAT_VERSION = 2  # bump whenever normalisation or the stored layout changes
+FORMAT_VERSION = 3  # bump whenever the stored layout changes
+
+
+def _index_version(names_dir=None) -> str:
+    """Format version + a hash of everything an index file's content depends on: the
+    package name data (``tamiz/data/names``) and the code that tokenises names, weighs
+    tokens and lays out the index. Any change to them makes cached indexes stale."""
+    import hashlib
+    from importlib import resources
+
+    from tamiz.index import names, normalize
+
+    digest = hashlib.sha256()
+    data = names_dir or resources.files("tamiz.data").joinpath("names")
+    for entry in sorted(data.iterdir(), key=lambda p: p.name):
+        if entry.is_file():
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    for module in (normalize, names):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return f"{FORMAT_VERSION}-{digest.hexdigest()[:12]}"
+
+
+INDEX_VERSION = _index_version()
 SCRIPTS = (LATIN, TRANSLIT, ABJAD, HAN, HANGUL, SYLLABIC)
 KINDS = tuple(k.value for k in NameKind)
 SCHEMAS = tuple(s for s in Schema)
@@ -114,6 +138,7 @@ class EntityInfo:
     countries: tuple[str, ...]
     identifiers: tuple[str, ...]
     gender: str | None
+    topics: tuple[str, ...] = ()  # FtM topics of the entity's designations
 
 
 class CompiledIndex:
@@ -148,6 +173,7 @@ class CompiledIndex:
         self.entity_countries: list[list[str]] = meta["countries"]
         self.entity_ids_norm: list[list[str]] = meta["identifiers"]
         self.entity_gender: list[str | None] = meta["gender"]
+        self.entity_topics: list[list[str]] = meta["topics"]
         self.n_names = len(self.name_entity)
         self.vid = {t: i for i, t in enumerate(self.vocab)}
         self.tokens = [
@@ -177,6 +203,8 @@ class CompiledIndex:
         self._infos: list[EntityInfo | None] = [None] * len(self.entity_ids)
         self._expand_cache: dict[tuple[str, str, str], dict[int, tuple[float, str]]] = {}
         self._weights_list = self.vocab_weight.tolist()
+        self._filters: dict[tuple, np.ndarray] = {}
+        self._by_topic: dict[str, list[int]] | None = None
 
     # -- construction ------------------------------------------------------------------
 
@@ -199,6 +227,7 @@ class CompiledIndex:
         countries: list[list[str]] = []
         idents: list[list[str]] = []
         genders: list[str | None] = []
+        topics: list[list[str]] = []
         seen_ids: set[str] = set()
         for ent in entities:
             if ent.id in seen_ids:
@@ -248,6 +277,7 @@ class CompiledIndex:
             norm = {normalize_id(i.value) for i in ent.identifiers if i.value}
             idents.append(sorted(v for v in norm if len(v) >= 4))
             genders.append(ent.gender)
+            topics.append(list(ent.topics))
 
         n_names = len(name_toks)
         df = np.zeros(len(vocab_tok), dtype=np.int64)
@@ -315,6 +345,7 @@ class CompiledIndex:
         }
         meta = {
             "format": FORMAT_VERSION,
+            "version": INDEX_VERSION,
             "vocab": [t.text for t in vocab_tok],
             "vocab_skel": [t.skel for t in vocab_tok],
             "name_text": name_text,
@@ -326,6 +357,7 @@ class CompiledIndex:
             "countries": countries,
             "identifiers": idents,
             "gender": genders,
+            "topics": topics,
         }
         return cls(arrays, meta)
 
@@ -334,6 +366,7 @@ class CompiledIndex:
     def save(self, path) -> None:
         meta = {
             "format": FORMAT_VERSION,
+            "version": INDEX_VERSION,
             "vocab": self.vocab,
             "vocab_skel": self.vocab_skel,
             "name_text": self.name_text,
@@ -345,6 +378,7 @@ class CompiledIndex:
             "countries": self.entity_countries,
             "identifiers": self.entity_ids_norm,
             "gender": self.entity_gender,
+            "topics": self.entity_topics,
         }
         arrays = {k: getattr(self, k) for k in _ARRAYS}
         blob = np.frombuffer(orjson.dumps(meta), dtype=np.uint8)
@@ -358,8 +392,11 @@ class CompiledIndex:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         meta = orjson.loads(arrays.pop("meta").tobytes())
-        if meta.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{path}: index format {meta.get('format')} is not {FORMAT_VERSION}")
+        if meta.get("format") != FORMAT_VERSION or meta.get("version") != INDEX_VERSION:
+            raise ValueError(
+                f"{path}: index version {meta.get('version') or meta.get('format')} is not "
+                f"{INDEX_VERSION} (built by another tamiz version); rebuild it"
+            )
         return cls(arrays, meta)
 
     # -- lookups -----------------------------------------------------------------------
@@ -384,7 +421,59 @@ class CompiledIndex:
             countries=tuple(self.entity_countries[e]),
             identifiers=tuple(self.entity_ids_norm[e]),
             gender=self.entity_gender[e],
+            topics=tuple(self.entity_topics[e]),
         )
+
+    def entity_filter(
+        self,
+        datasets: Collection[str] | None = None,
+        topics: Collection[str] | None = None,
+        exclude_topics: Collection[str] | None = None,
+    ) -> np.ndarray | None:
+        """Boolean mask over entities allowed by the filters (None: no filter).
+
+        A topic filter also covers sub-topics (``crime`` covers ``crime.terror``); an entity
+        without topics fails an include filter. Masks are cached per filter."""
+        if datasets is None and not topics and not exclude_topics:
+            return None
+        key = (
+            None if datasets is None else frozenset(datasets),
+            frozenset(topics or ()),
+            frozenset(exclude_topics or ()),
+        )
+        mask = self._filters.get(key)
+        if mask is not None:
+            return mask
+        mask = np.ones(len(self.entity_ids), dtype=bool)
+        if datasets is not None:
+            allowed = [i for i, d in enumerate(self.dataset_names) if d in key[0]]
+            mask &= np.isin(self.entity_dataset, allowed)
+        if topics or exclude_topics:
+            by_topic = self._topic_sets()
+            if topics:
+                mask &= self._topic_mask(by_topic, key[1])
+            if exclude_topics:
+                mask &= ~self._topic_mask(by_topic, key[2])
+        if len(self._filters) > 64:
+            self._filters.clear()
+        self._filters[key] = mask
+        return mask
+
+    def _topic_sets(self) -> dict[str, list[int]]:
+        if self._by_topic is None:
+            by_topic: dict[str, list[int]] = {}
+            for e, ts in enumerate(self.entity_topics):
+                for t in ts:
+                    by_topic.setdefault(t, []).append(e)
+            self._by_topic = by_topic
+        return self._by_topic
+
+    def _topic_mask(self, by_topic: dict[str, list[int]], wanted: frozenset[str]) -> np.ndarray:
+        mask = np.zeros(len(self.entity_ids), dtype=bool)
+        for topic, ents in by_topic.items():
+            if any(topic == w or topic.startswith(w + ".") for w in wanted):
+                mask[ents] = True
+        return mask
 
     def query_weight(self, token: Token) -> float:
         """Weight of a query token: the list's weight when the list knows the token; else
@@ -587,4 +676,4 @@ def _sorted_pairs(hashes: list[int], vids: list[int]) -> tuple[np.ndarray, np.nd
     return h[order], v[order]
 
 
-__all__ = ["CompiledIndex", "EntityInfo", "head_mask", "token_weight"]
+__all__ = ["INDEX_VERSION", "CompiledIndex", "EntityInfo", "head_mask", "token_weight"]

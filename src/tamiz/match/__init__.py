@@ -87,6 +87,7 @@ unknown schema, a malformed date, an unknown country. Control characters in name
 turned into spaces.
 """
 
+from tamiz.index.compiled import INDEX_VERSION
 from tamiz.match.engine import (
     ALGORITHM,
     DEFAULT_THRESHOLD,
@@ -100,6 +101,7 @@ from tamiz.match.query import Query, QueryError
 __all__ = [
     "ALGORITHM",
     "DEFAULT_THRESHOLD",
+    "INDEX_VERSION",
     "AlignedToken",
     "AttributeEffect",
     "Explanation",

@@ -73,6 +73,7 @@ class MatchResult:
     schema: str = ""
     datasets: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +84,7 @@ class MatchResult:
             "match": self.match,
             "datasets": list(self.datasets),
             "programs": list(self.programs),
+            "topics": list(self.topics),
             "explanation": self.explanation.to_dict(),
         }
 
@@ -165,6 +167,7 @@ def _result(
         schema=info.schema.value,
         datasets=info.datasets,
         programs=info.programs,
+        topics=info.topics,
     )
 
 
@@ -358,11 +361,15 @@ class MatchIndex:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         datasets: Collection[str] | None = None,
+        topics: Collection[str] | None = None,
+        exclude_topics: Collection[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Retrieval only: (entity id, score upper bound) for every entity that could reach
-        ``threshold``, best bound first. Used to measure retrieval recall."""
+        ``threshold``, best bound first. Used to measure retrieval recall. Filters as in
+        :meth:`search`."""
         prepared = self._prepare(query)
-        bounds = self._entity_bounds(query, prepared, threshold, datasets)
+        allowed = self._ix.entity_filter(datasets, topics, exclude_topics)
+        bounds = self._entity_bounds(query, prepared, threshold, allowed)
         return [(self._ix.entity_ids[e], sigmoid(z)) for e, z, _ in bounds]
 
     def _entity_bounds(
@@ -370,7 +377,7 @@ class MatchIndex:
         query: Query,
         prepared: list[_Prepared],
         threshold: float,
-        datasets: Collection[str] | None,
+        allowed: np.ndarray | None,
         exclude: Collection[int] = (),
     ) -> list[tuple[int, float, list[int]]]:
         ix = self._ix
@@ -390,6 +397,9 @@ class MatchIndex:
                 continue
             names, zb = names[idx], zb[idx]
             ents = ix.name_entity[names]
+            if allowed is not None:
+                keep = allowed[ents]
+                names, zb, ents = names[keep], zb[keep], ents[keep]
             for n, z, e in zip(names.tolist(), zb.tolist(), ents.tolist(), strict=True):
                 if exclude and n in exclude:
                     continue
@@ -402,13 +412,8 @@ class MatchIndex:
                         per_entity[e] = (z, cur[1])
         for vid in query.identifiers:
             for e in ix.id_map.get(vid, ()):
-                if e not in per_entity:
+                if e not in per_entity and (allowed is None or allowed[e]):
                     per_entity[e] = (100.0, None)  # type: ignore[assignment]
-        if datasets is not None:
-            allowed = {i for i, d in enumerate(ix.dataset_names) if d in set(datasets)}
-            per_entity = {
-                e: v for e, v in per_entity.items() if int(ix.entity_dataset[e]) in allowed
-            }
         out = []
         for e, (z, names) in per_entity.items():
             if z < 100.0:
@@ -429,16 +434,25 @@ class MatchIndex:
         threshold: float = DEFAULT_THRESHOLD,
         limit: int = 10,
         datasets: Collection[str] | None = None,
+        topics: Collection[str] | None = None,
+        exclude_topics: Collection[str] | None = None,
         _exclude_names: Collection[int] = (),
     ) -> list[MatchResult]:
         """Entities scoring at least ``threshold``, best first (at most ``limit``).
+
+        Filters, applied during retrieval (before scoring and before ``limit``):
+        ``datasets`` keeps entities of those datasets; ``topics`` keeps entities with a
+        FollowTheMoney topic equal to or below one of them (``crime`` covers
+        ``crime.terror``; an entity without topics is dropped); ``exclude_topics`` drops
+        entities with such a topic.
 
         ``_exclude_names`` (internal, for leave-one-out measurements) hides index names.
         """
         if not isinstance(query, Query):
             raise QueryError("search() takes a Query")
         prepared = self._prepare(query)
-        bounds = self._entity_bounds(query, prepared, threshold, datasets, _exclude_names)
+        allowed = self._ix.entity_filter(datasets, topics, exclude_topics)
+        bounds = self._entity_bounds(query, prepared, threshold, allowed, _exclude_names)
         memo: list[dict] = [{} for _ in prepared]
         sims = [
             self._sim_fn(memo[i], [self._ix.expand(t) for t in p.tokens])
@@ -492,6 +506,8 @@ class MatchIndex:
         threshold: float = DEFAULT_THRESHOLD,
         limit: int | None = None,
         datasets: Collection[str] | None = None,
+        topics: Collection[str] | None = None,
+        exclude_topics: Collection[str] | None = None,
     ) -> list[MatchResult]:
         """Scores every entity (slow); for measuring retrieval recall only."""
         prepared = self._prepare(query)
@@ -503,12 +519,10 @@ class MatchIndex:
         by_entity: dict[int, list[int]] = {}
         for n, e in enumerate(ix.name_entity.tolist()):
             by_entity.setdefault(e, []).append(n)
-        allowed = None
-        if datasets is not None:
-            allowed = {i for i, d in enumerate(ix.dataset_names) if d in set(datasets)}
+        allowed = ix.entity_filter(datasets, topics, exclude_topics)
         results = []
         for e, names in by_entity.items():
-            if allowed is not None and int(ix.entity_dataset[e]) not in allowed:
+            if allowed is not None and not allowed[e]:
                 continue
             info = ix.entity_info(e)
             r = self._score_entity(e, names, prepared, sims, _evidence(query, info), threshold)
@@ -516,6 +530,21 @@ class MatchIndex:
                 results.append(r)
         results.sort(key=lambda r: (-r.score, r.entity_id))
         return results if limit is None else results[:limit]
+
+    def score_entity(self, query: Query, entity_id: str) -> MatchResult | None:
+        """One listed entity scored against ``query`` whatever the score (no retrieval):
+        "why did this not match?". None when the id is not in the index."""
+        e = self._ix.entity_index.get(entity_id)
+        if e is None:
+            return None
+        prepared = self._prepare(query)
+        memo: list[dict] = [{} for _ in prepared]
+        sims = [
+            self._sim_fn(memo[i], [self._ix.expand(t) for t in p.tokens])
+            for i, p in enumerate(prepared)
+        ]
+        info = self._ix.entity_info(e)
+        return self._score_entity(e, None, prepared, sims, _evidence(query, info), 0.0)
 
     def names_of(self, e: int) -> list[int]:
         """Index name numbers of entity number ``e``."""
@@ -558,6 +587,7 @@ def _entity_info_of(entity: Entity) -> EntityInfo:
         schema=entity.schema,
         datasets=(entity.dataset,),
         programs=entity.programs,
+        topics=entity.topics,
         birth_dates=tuple((d.value, d.end, d.circa) for d in entity.birth_dates if d.value),
         countries=tuple(sorted({c for c in ccs if c and len(c) == 2})),
         identifiers=tuple(sorted(v for v in ids if len(v) >= 4)),

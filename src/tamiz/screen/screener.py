@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tamiz.match import ALGORITHM, DEFAULT_THRESHOLD, MatchIndex, MatchResult, Query
+from tamiz.match import (
+    ALGORITHM,
+    DEFAULT_THRESHOLD,
+    INDEX_VERSION,
+    MatchIndex,
+    MatchResult,
+    Query,
+)
 from tamiz.store import SnapshotInfo, Store
 
 
@@ -70,7 +77,7 @@ class ScreenResponse:
 
 
 def index_key(snapshots: dict[str, SnapshotInfo]) -> str:
-    parts = [ALGORITHM, *(f"{ds}:{sn.id}" for ds, sn in sorted(snapshots.items()))]
+    parts = [ALGORITHM, INDEX_VERSION, *(f"{ds}:{sn.id}" for ds, sn in sorted(snapshots.items()))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
