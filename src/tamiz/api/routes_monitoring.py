@@ -37,6 +37,8 @@ from tamiz.store.keys import Role
 log = logging.getLogger("tamiz.api.monitoring")
 
 MAX_PARTIES = 10_000
+# Offsets and ids beyond a 64-bit integer column cannot exist; refuse them with a 422.
+MAX_ROW_NUMBER = 2**62
 
 _MONITORS: "weakref.WeakKeyDictionary[Service, Monitor]" = weakref.WeakKeyDictionary()
 _MONITORS_LOCK = threading.Lock()
@@ -172,7 +174,7 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
         _who: Annotated[Principal, reader],
         book: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ROW_NUMBER)] = 0,
         removed: bool = False,
     ) -> JSONResponse:
         parties = await run_in_threadpool(
@@ -272,7 +274,7 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
         party_id: Annotated[str | None, Query(max_length=200)] = None,
         sort: Annotated[str, Query(description=", ".join(cases.SORTS))] = "id",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ROW_NUMBER)] = 0,
     ) -> JSONResponse:
         try:
             alerts = await run_in_threadpool(
@@ -331,7 +333,7 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
         summary="One alert: party, list entry, explanation, history",
     )
     async def get_alert(
-        _who: Annotated[Principal, reader], alert_id: Annotated[int, Path(ge=1)]
+        _who: Annotated[Principal, reader], alert_id: Annotated[int, Path(ge=1, le=MAX_ROW_NUMBER)]
     ) -> JSONResponse:
         def work() -> dict[str, Any]:
             alert = cases.get_alert(service.store, alert_id)
@@ -348,7 +350,7 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
 
     @api.get("/alerts/{alert_id}/history", tags=["alerts"], summary="History of an alert")
     async def history(
-        _who: Annotated[Principal, reader], alert_id: Annotated[int, Path(ge=1)]
+        _who: Annotated[Principal, reader], alert_id: Annotated[int, Path(ge=1, le=MAX_ROW_NUMBER)]
     ) -> JSONResponse:
         try:
             events = await run_in_threadpool(cases.alert_history, service.store, alert_id)
@@ -369,7 +371,7 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
     async def decide(
         body: DecisionRequest,
         who: Annotated[Principal, analyst],
-        alert_id: Annotated[int, Path(ge=1)],
+        alert_id: Annotated[int, Path(ge=1, le=MAX_ROW_NUMBER)],
     ) -> JSONResponse:
         name = who.actor
         if not service.config.auth and body.analyst:
