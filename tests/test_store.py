@@ -130,6 +130,9 @@ def test_older_file_loaded_later_is_stored_not_activated(store, lists_dir):
     assert store.active_snapshots()["us_ofac_sdn"].id == newer.snapshot
     # ... but it answers as-of questions
     assert store.snapshots_as_of(dt.date(2024, 5, 1))["us_ofac_sdn"].id == older.snapshot
+    # and first-seen dates move back to the older publication
+    maduro = store.entity("us_ofac_sdn:22790").entity
+    assert {d.first_seen for d in maduro.designations} == {"2024-05-01"}
 
 
 def test_as_of_and_program_queries(store, lists_dir):

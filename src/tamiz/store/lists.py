@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -177,6 +177,11 @@ def parse_source(dataset: str, fmt_id: str, files: Sequence[SourceFile]) -> Pars
         raise ParseError(f"{names}: cannot parse as {fmt.id}: {exc!r}") from None
 
 
+def encode_entities(entities: Sequence[Entity]) -> list[bytes]:
+    """Canonical JSON of each entity: what the store keeps and fingerprints."""
+    return [canonical_json(entity_to_dict(e)).encode() for e in entities]
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -216,11 +221,13 @@ class Store:
         published_fallback: dt.date | None = None,
         force: bool = False,
         parsed: ParsedList | ParseError | None = None,
+        encoded: Sequence[bytes] | None = None,
     ) -> UpdateResult:
         """Parse ``files`` as a new snapshot of ``dataset`` and activate it if it is newest.
 
         ``parsed`` passes in the outcome of :func:`parse_source` run elsewhere (e.g. in a
-        worker process while the previous snapshot is being written).
+        worker process while the previous snapshot is being written), and ``encoded`` its
+        entities' canonical JSON (:func:`encode_entities`), if that was done there too.
 
         The publication date is, in order: ``published``; the date the file states about
         itself; ``published_fallback`` (e.g. from a folder name); a date in a file name;
@@ -261,8 +268,10 @@ class Store:
             or published_from_names(f.name for f in files)
             or dt.date.today()
         )
+        if encoded is None or len(encoded) != len(parsed.entities):
+            encoded = encode_entities(parsed.entities)
         return self._write_snapshot(
-            dataset, fmt.id, snap_id, files, hashes, parsed, published, force
+            dataset, fmt.id, snap_id, files, hashes, parsed, encoded, published, force
         )
 
     def known_snapshot(
@@ -295,21 +304,24 @@ class Store:
         files: Sequence[SourceFile],
         hashes: list[str],
         parsed: ParsedList,
+        encoded: Sequence[bytes],
         published: dt.date,
         force: bool,
     ) -> UpdateResult:
         warnings = list(parsed.warnings)
         entities: dict[str, Entity] = {}
-        for entity in parsed.entities:
+        encoding: dict[str, bytes] = {}
+        for entity, data in zip(parsed.entities, encoded, strict=True):
             if entity.id in entities:
                 warnings.append(f"duplicate entity id {entity.id}: kept the first")
                 continue
             entities[entity.id] = entity
+            encoding[entity.id] = data
 
         versions: dict[str, tuple[Entity, bytes]] = {}
         members: list[dict] = []
         for entity in entities.values():
-            data = canonical_json(entity_to_dict(entity)).encode()
+            data = encoding[entity.id]
             digest = hashlib.sha256(data).hexdigest()
             versions.setdefault(digest, (entity, data))
             members.append({"snapshot_id": snap_id, "entity_id": entity.id, "version_hash": digest})
@@ -477,28 +489,47 @@ class Store:
     def _record_first_seen(
         s: Session, dataset: str, entities: Iterable[Entity], published: dt.date
     ) -> None:
-        known = {
-            (row.entity_id, row.program): row
-            for row in s.scalars(select(FirstSeenRow).where(FirstSeenRow.dataset == dataset))
+        known: dict[tuple[str, str], dt.date] = {
+            (entity_id, program): first
+            for entity_id, program, first in s.execute(
+                select(
+                    FirstSeenRow.entity_id, FirstSeenRow.program, FirstSeenRow.first_published
+                ).where(FirstSeenRow.dataset == dataset)
+            )
         }
-        new_rows = []
+        new_rows: list[dict] = []
+        earlier: list[dict] = []  # an older file loaded after a newer one moves dates back
         for entity in entities:
             for program in {d.program[:100] for d in entity.designations}:
-                row = known.get((entity.id, program))
-                if row is None:
-                    new_rows.append(
-                        {
-                            "dataset": dataset,
-                            "entity_id": entity.id,
-                            "program": program,
-                            "first_published": published,
-                        }
-                    )
-                    known[(entity.id, program)] = None  # type: ignore[assignment]
-                elif row is not None and published < row.first_published:
-                    row.first_published = published  # an older file loaded after a newer one
+                first = known.get((entity.id, program))
+                row = {"ds": dataset, "eid": entity.id, "prog": program, "day": published}
+                if first is None:
+                    new_rows.append(row)
+                    known[(entity.id, program)] = published
+                elif published < first:
+                    earlier.append(row)
+        table = FirstSeenRow.__table__
         if new_rows:
-            s.execute(FirstSeenRow.__table__.insert(), new_rows)
+            s.execute(
+                table.insert().values(
+                    dataset=bindparam("ds"),
+                    entity_id=bindparam("eid"),
+                    program=bindparam("prog"),
+                    first_published=bindparam("day"),
+                ),
+                new_rows,
+            )
+        if earlier:
+            s.execute(
+                table.update()
+                .where(
+                    table.c.dataset == bindparam("ds"),
+                    table.c.entity_id == bindparam("eid"),
+                    table.c.program == bindparam("prog"),
+                )
+                .values(first_published=bindparam("day")),
+                earlier,
+            )
 
     # -- snapshots ----------------------------------------------------------------------
 

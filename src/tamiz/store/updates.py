@@ -29,7 +29,13 @@ from tamiz.store.fetch import (
     mirror_items,
 )
 from tamiz.store.fetch import remember_validators as _remember
-from tamiz.store.lists import Store, UpdateResult, parse_source, published_from_names
+from tamiz.store.lists import (
+    Store,
+    UpdateResult,
+    encode_entities,
+    parse_source,
+    published_from_names,
+)
 
 
 def update_from_paths(
@@ -55,14 +61,18 @@ def update_from_paths(
     )
 
 
-def _parse_mirror_item(dataset: str, fmt_id: str, paths: Sequence[Path]) -> ParsedList | ParseError:
-    """Worker-process job: parse one mirror snapshot (the parent re-reads the bytes)."""
+def _parse_mirror_item(
+    dataset: str, fmt_id: str, paths: Sequence[Path]
+) -> tuple[ParsedList, list[bytes]] | ParseError:
+    """Worker-process job: parse one mirror snapshot and encode its entities (the parent
+    re-reads the raw bytes, which is cheaper than shipping them back)."""
     try:
-        return parse_source(dataset, fmt_id, files_from_paths(paths))
+        parsed = parse_source(dataset, fmt_id, files_from_paths(paths))
     except ParseError as exc:
         return exc
     except OSError as exc:
         return ParseError(str(exc))
+    return parsed, encode_entities(parsed.entities)
 
 
 def update_from_mirror(
@@ -136,7 +146,8 @@ def update_from_mirror(
                     published=item.published,
                     published_fallback=published_from_names(str(p) for p in item.paths),
                     force=force,
-                    parsed=outcome,
+                    parsed=outcome if isinstance(outcome, ParseError) else outcome[0],
+                    encoded=None if isinstance(outcome, ParseError) else outcome[1],
                 )
             )
     return results
