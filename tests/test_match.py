@@ -273,3 +273,30 @@ def test_contradicting_birth_date_outweighs_an_exact_name(sdn: dict[str, Entity]
     other = compare(Query(("Nicolas Maduro Moros",), birth_dates=("1990-01-01",)), maduro)
     assert not other.match
     assert other.explanation.attributes[0].outcome == "contradict"
+
+
+# -- failure analysis of list aliases: spellings the engine used to miss -----------------
+
+
+def test_vowel_spellings_of_arabic_names() -> None:
+    saif = Entity("t:20", "t", Schema.PERSON, (Name("QADDAFI, Saif al-Islam"),))
+    assert matches("EL-QADDAFI, Seif al-Islam", saif)
+    khalil = Entity("t:21", "t", Schema.PERSON, (Name("KHALIL, Iyad Nazmi Salih"),))
+    assert matches("KHALIL, Eyad Nazmi Saleh", khalil)
+    # Related names with the adjectival -i are different names.
+    hosseini = Entity("t:22", "t", Schema.PERSON, (Name("Hosseini Mohammad"),))
+    assert not matches("Hossein Mohammadi", hosseini)
+    assert not matches("حسین محمدی", hosseini)
+
+
+def test_search_finds_vowel_spellings_without_a_shared_deletion() -> None:
+    from tamiz.match import MatchIndex
+
+    index = MatchIndex.build(
+        [
+            Entity("t:23", "t", Schema.PERSON, (Name("SLAIWAH, Rudi"),)),
+            Entity("t:24", "t", Schema.PERSON, (Name("MUSHAWEH, Lubana"),)),
+        ]
+    )
+    assert [r.entity_id for r in index.search(Query(("Rudi Saliwa",)))] == ["t:23"]
+    assert [r.entity_id for r in index.search(Query(("Loubaan Mouchaweh",)))] == ["t:24"]

@@ -5,8 +5,10 @@ Developer tool, not used at run time::
     python -m tamiz.index.build_priors ../shared/data/eval/negatives ../shared/data/eval/translit
 
 Sources (see ``tamiz/data/names/NOTICE.md``): US Census 2010 surnames (public domain), popular
-forenames and surnames by country (CC0), and the Latin side of the Arabic full-name
-romanisation set (MIT/CC0) for the frequency of Arabic names in Latin spelling.
+forenames and surnames by country (CC0), English given names and nicknames (the names of
+``variants/english_nicknames.csv``, Apache-2.0, as a floor of about 10.5 / 12 bits), and the
+Latin side of the Arabic full-name romanisation set (MIT/CC0) for the frequency of Arabic names
+in Latin spelling.
 
 A token's prior is the share of people (world-wide, roughly) whose name contains it; stored
 as information in bits, ``-log2(p)``, rounded to 0.1. Abjad tokens have no Latin text to look
@@ -69,6 +71,16 @@ def build(negatives: Path, translit: Path) -> dict[str, float]:
                 p *= 0.3  # one country's population among all screened names
                 for name in (row.get("Romanized Name"), row.get("Localized Name")):
                     for tok, _ in _tokens(name or ""):
+                        bump(tok, p)
+
+    # English given names (the nickname table's names): at least as common as a popular
+    # forename of one country, so that Stephen or Edward is not taken for a rare name.
+    nicknames = negatives.parent / "variants" / "english_nicknames.csv"
+    if nicknames.exists():
+        with open(nicknames, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                for col, p in (("name1", 2.0**-10.5), ("name2", 2.0**-12)):
+                    for tok, _ in _tokens(row.get(col) or ""):
                         bump(tok, p)
 
     # Arabic names in Latin spelling: frequency within that population, damped.

@@ -45,8 +45,10 @@ from tamiz.index.similarity import (
     GLUED_PREFIXES,
     LENIENT_SCRIPTS,
     MIN_SIMILARITY,
+    SUN_PREFIXES,
     abjad_variants,
     token_similarity,
+    vowel_norm,
 )
 from tamiz.model import Entity, NameKind, Schema
 
@@ -83,6 +85,10 @@ LEGAL_BITS = 1.5
 NUMBER_BITS = 4.0
 INITIAL_BITS = 4.0
 MIN_BITS = 1.0
+# Name parts that join others (Abd al-Rahman, Abu Bakr, Ould Mohamed): the name they join
+# carries the information, so they weigh little.
+CONNECTIVES = frozenset(("abd", "abu", "ould"))
+CONNECTIVE_BITS = 3.5
 MAX_BITS = 17.0
 
 
@@ -96,6 +102,8 @@ def token_weight(token: Token, prior: float, list_bits: float | None = None) -> 
     if token.is_initial:
         return INITIAL_BITS
     bits = prior if list_bits is None else min(prior, list_bits)
+    if token.text in CONNECTIVES or (token.script == ABJAD and token.skel == "abd"):
+        bits = min(bits, CONNECTIVE_BITS)
     return min(max(bits, MIN_BITS), MAX_BITS)
 
 
@@ -162,6 +170,8 @@ class CompiledIndex:
         self.del_vid = arrays["del_vid"]
         self.skel_del_hash = arrays["skel_del_hash"]
         self.skel_del_vid = arrays["skel_del_vid"]
+        self.phon_del_hash = arrays["phon_del_hash"]
+        self.phon_del_vid = arrays["phon_del_vid"]
         self.entity_schema = arrays["entity_schema"]
         self.entity_dataset = arrays["entity_dataset"]
         self.name_text: list[str] = meta["name_text"]
@@ -311,19 +321,24 @@ class CompiledIndex:
             post_ptr = np.zeros(len(vocab_tok) + 1, dtype=np.int64)
             post_ptr[1:] = np.cumsum(counts)
 
-        dh, dv, sh, sv = [], [], [], []
+        dh, dv, sh, sv, ph, pv = [], [], [], [], [], []
         for v, t in enumerate(vocab_tok):
             if t.is_number:
                 continue
             for k in deletion_keys(t.text):
                 dh.append(_h(k))
                 dv.append(v)
+            if len(t.text) >= 3:
+                for k in deletion_keys(vowel_norm(t.text)):
+                    ph.append(_h(k))
+                    pv.append(v)
             if len(t.skel) >= 4:
                 for k in deletion_keys(t.skel):
                     sh.append(_h(k))
                     sv.append(v)
         del_hash, del_vid = _sorted_pairs(dh, dv)
         skel_del_hash, skel_del_vid = _sorted_pairs(sh, sv)
+        phon_del_hash, phon_del_vid = _sorted_pairs(ph, pv)
 
         arrays = {
             "vocab_script": np.array([SCRIPTS.index(t.script) for t in vocab_tok], dtype=np.uint8),
@@ -340,6 +355,8 @@ class CompiledIndex:
             "del_vid": del_vid,
             "skel_del_hash": skel_del_hash,
             "skel_del_vid": skel_del_vid,
+            "phon_del_hash": phon_del_hash,
+            "phon_del_vid": phon_del_vid,
             "entity_schema": np.array(schemas, dtype=np.uint8),
             "entity_dataset": np.array(ent_ds, dtype=np.int32),
         }
@@ -539,10 +556,15 @@ class CompiledIndex:
         elif token.script == ABJAD and len(token.skel) >= 3:
             skels |= abjad_variants(token.skel)
         fuzzy: set[int] = set()
-        if len(token.skel) >= 3 or lenient:
+        # Two-letter skeletons (Saliwa / Slaiwah, Fadwi / Fadavi): buckets of at most ~100.
+        if len(token.skel) >= 3 or lenient or (len(token.skel) == 2 and len(text) >= 4):
             for sk in skels:
                 fuzzy.update(self.skel_map.get(sk, ()))
         fuzzy |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(text))
+        if len(text) >= 3:
+            # Vowel spellings (Mouchaweh / Mushaweh, Leena / Lina) within one edit.
+            keys = deletion_keys(vowel_norm(text))
+            fuzzy |= self._lookup_hash(self.phon_del_hash, self.phon_del_vid, keys)
         if len(token.skel) >= 4:  # also catches two-letter typos of long Latin names
             for sk in skels:
                 fuzzy |= self._lookup_hash(self.skel_del_hash, self.skel_del_vid, deletion_keys(sk))
@@ -553,14 +575,22 @@ class CompiledIndex:
             fuzzy = {c for c in fuzzy if abs(len(vocab[c]) - len(text)) <= slack}
         cands |= fuzzy
         for prefix in GLUED_PREFIXES:
-            if text.startswith(prefix) and len(text) - len(prefix) >= 4:
+            sun = prefix in SUN_PREFIXES
+            if text.startswith(prefix) and len(text) - len(prefix) >= 3:
                 rest = text[len(prefix) :]
                 if rest in self.vid:
                     cands.add(self.vid[rest])
-            if len(text) >= 4:
+                if not sun or rest.startswith(prefix[1:]):
+                    # Eddine / din: the rest may be a spelling variant of a list token.
+                    cands |= self._lookup_hash(self.del_hash, self.del_vid, deletion_keys(rest))
+                    cands.update(self.skel_map.get(skeleton(rest), ()))
+            if len(text) >= 3:
                 glued = self.vid.get(prefix + text)
                 if glued is not None:
                     cands.add(glued)
+                elif sun and text.startswith(prefix[1:]):
+                    keys = deletion_keys(prefix + text)
+                    cands |= self._lookup_hash(self.del_hash, self.del_vid, keys)
         out: dict[int, tuple[float, str]] = {}
         for c in cands:
             other = self.tokens[c]
@@ -581,17 +611,20 @@ class CompiledIndex:
         known token or a close spelling of one."""
         text = token.text
         out: list[tuple[int, int]] = []
-        if len(text) < 6 or token.is_number:
+        if len(text) < 4 or token.is_number:
             return out
         key = ("split", text, token.script)
         cached = self._expand_cache.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        for k in range(3, len(text) - 2):
+        for k in range(2, len(text) - 1):
             head, tail = text[:k], text[k:]
             a, b = self.vid.get(head), self.vid.get(tail)
             if a is not None and b is not None:
+                # Two-letter parts only as exact tokens (Su Nam / Sunam, Hong Ri / Hongri).
                 out.append((a, b))
+            if k < 3 or len(tail) < 3:
+                continue
             if a is not None and len(tail) >= 5:
                 rest = Token(tail, skeleton(tail), token.script)
                 out.extend((a, v) for v, (sim, _) in self.expand(rest).items() if sim >= 0.8)
@@ -664,6 +697,8 @@ _ARRAYS = (
     "del_vid",
     "skel_del_hash",
     "skel_del_vid",
+    "phon_del_hash",
+    "phon_del_vid",
     "entity_schema",
     "entity_dataset",
 )

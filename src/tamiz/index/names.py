@@ -30,7 +30,9 @@ def prior_bits(text: str, skel: str, abjad: bool = False) -> float:
     """General-population information of a token in bits (lower = more common)."""
     table = prior_table()
     bits = UNKNOWN_BITS if abjad else table.get(text, UNKNOWN_BITS)
-    if len(skel) >= 3 or abjad:
+    # The skeleton key stands for the Arabic names a Latin spelling may render; a spelling
+    # much longer than its skeleton has letters the key drops (Hamidawi is not Hamid).
+    if abjad or (len(skel) >= 3 and len(text) <= 2 * len(skel) + 1):
         bits = min(bits, table.get("~" + skel, UNKNOWN_BITS))
     return bits
 

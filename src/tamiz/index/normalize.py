@@ -777,10 +777,16 @@ def _split_abd(t: str) -> tuple[str, str]:
             return "abd", ""
         if t.startswith(form) and len(t) - len(form) >= 3:
             rest = t[len(form) :]
-            return "abd", "lah" if rest in ("lah", "llah", "allah", "ullah") else rest
+            return "abd", "lah" if rest in _ALLAH else rest
     if len(t) >= 6 and t[3:5] in ("al", "ul", "el") and t[5:6] not in "aeiou":
-        return "abd", t[5:]
+        return "abd", "lah" if t[5:] in _ALLAH else t[5:]
+    if t[3:] in _ALLAH:  # abdalla, abdallah
+        return "abd", "lah"
     return "", ""
+
+
+# Spellings of "Allah" after Abd (Abdullah, Abdalla, Abdullahi).
+_ALLAH = frozenset(("la", "lah", "lla", "llah", "alla", "allah", "ulla", "ullah", "lahi", "llahi"))
 
 
 def token_texts(text: str) -> list[str]:

@@ -343,7 +343,7 @@ class MatchIndex:
         weights = np.array(p.weights)[:, None]
         covered = single >= 0.6 * np.array(p.weights)[:, None]
         for i, t in enumerate(p.tokens):
-            if t.is_initial:
+            if t.is_initial or t.legal:
                 covered[i] = True
         single = np.minimum(single, weights)
         total = single.sum(axis=0)

@@ -26,6 +26,7 @@ from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
 from tamiz.model import DateValue, Schema
 
 INITIAL_BITS = 4.0  # information an initial proves about the full name it stands for
+HEAD_FULL_BITS = 10.0  # a missed head name part this informative costs the full penalty
 
 # Name evidence, in bits of information (see name_score): weights of what is left unmatched
 # on the query side, the list side and on both (a conflict), the bonus when every token on
@@ -276,9 +277,14 @@ def name_score(
     conflict = min(sum(left_q), sum(left_n)) + p["conflict_pair"] * min(len(left_q), len(left_n))
     # The first surname and first given name of a "SURNAMES, Given names" entry left
     # unmatched while other parts matched (Maria Ortega vs MURILLO DE ORTEGA, Rosario Maria).
-    heads_missed = 0
+    # A missed head costs in proportion to its information: a missed Mohammed less.
+    heads_missed = 0.0
     if n_heads and edges:
-        heads_missed = sum(1 for j in range(len(n_tokens)) if n_heads >> j & 1 and j not in used_n)
+        heads_missed = sum(
+            min(1.0, n_w[j] / HEAD_FULL_BITS)
+            for j in range(len(n_tokens))
+            if n_heads >> j & 1 and j not in used_n
+        )
     # Lists often carry long full names (patronymic chains, second surnames) that a query
     # leaves out: what the list has beyond the query costs a capped amount.
     full_bonus = p["full"] + p["full_per_token"] * (min(len(q_tokens), len(n_tokens)) - 1)
@@ -304,7 +310,7 @@ def name_score(
         "list_left": n_left,
         "conflict": conflict,
         "full_cover": 1.0 if full else 0.0,
-        "heads_missed": float(heads_missed),
+        "heads_missed": heads_missed,
         "evidence_bits": evidence,
     }
     return NameScore(
