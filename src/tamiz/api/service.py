@@ -1,10 +1,14 @@
 """What one serving process holds: the store, the screener and its index, the audit writer.
 
 Nothing here is state another replica needs: lists, keys and the audit chain live in the
-database; the index is derived from the active snapshots and cached on disk. A background
-thread checks every ``refresh_interval`` seconds whether the active snapshots changed (an
-update made by another worker, replica or a cron job) and swaps in the new index; an
-update made through this process swaps it at once.
+database; the index is derived from the active snapshots (built from the database alone,
+never from the raw files, which stay with whoever loaded them) and cached under this
+replica's ``TAMIZ_HOME``. A background thread checks every ``refresh_interval`` seconds
+whether the active snapshots changed (an update made by another worker, replica or a cron
+job): one small query while nothing changed; on a change, the new index is built in a child
+process, loaded, and swapped in with one reference assignment, so each request is answered
+from one index and names the snapshots of that index. An update made through this process
+swaps it at once.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tamiz.api.config import ApiConfig
 from tamiz.api.entities import EntityCache
@@ -31,6 +35,7 @@ from tamiz.screen import LoadedIndex, NoListsLoaded, Screener
 from tamiz.screen.screener import index_key
 from tamiz.store import Store
 from tamiz.store.audit import AuditBackpressure, AuditEntry, AuditError, AuditReceipt, AuditWriter
+from tamiz.store.schema import DatasetRow
 
 log = logging.getLogger("tamiz.api")
 
@@ -99,9 +104,9 @@ class Service:
                 self.store.engine.dialect.name == "sqlite"
                 and os.environ.get("TAMIZ_API_FLOCK", "1") == "1"
             ):
-                self.writer = HostLockedWriter(self.store)
+                self.writer = HostLockedWriter(self.store, linger=self.config.audit_linger)
             else:
-                self.writer = AuditWriter(self.store)
+                self.writer = AuditWriter(self.store, linger=self.config.audit_linger)
         self._thread = threading.Thread(target=self._watch, name="tamiz-index-watch", daemon=True)
         self._thread.start()
 
@@ -141,9 +146,17 @@ class Service:
             )
         return self.screener.current()
 
+    def _active_ids(self) -> dict[str, str]:
+        """Dataset -> active snapshot id, in one small query (what the watcher polls)."""
+        query = select(DatasetRow.id, DatasetRow.active_snapshot_id)
+        with self.store.engine.connect() as conn:
+            return {ds: snap for ds, snap in conn.execute(query) if snap}
+
     def refresh(self) -> bool:
         """Swap in the index of the active snapshots if they changed; True if it swapped."""
         with self._refresh_lock:
+            if self.ready.is_set() and self._active_ids() == self.screener.current().snapshot_ids:
+                return False
             active = self.store.active_snapshots()
             if not active:
                 raise NoListsLoaded("no list is loaded; run `tamiz update` first")
