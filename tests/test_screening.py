@@ -289,3 +289,32 @@ def test_cli_screen_file_bad_options(env, tmp_path):
     )
     assert result.exit_code == 2 and "bad.jsonl:2" in result.output
     assert not (tmp_path / "o.jsonl").exists(), "no partial output is left behind"
+
+
+def test_topic_filters_cover_sub_topics_and_show_in_results(env):
+    wide = runner.invoke(app, ["screen", "Cartel de los Soles", "--topic", "crime", "--json"])
+    assert wide.exit_code == 0, wide.output
+    data = json.loads(wide.output)
+    top = data["results"][0]
+    assert top["id"] == "us_ofac_sdn_2026:55025"
+    assert "crime.terror" in top["topics"] and data["topics"] == ["crime"]
+    narrow = runner.invoke(
+        app, ["screen", "Cartel de los Soles", "--exclude-topic", "crime.terror", "--json"]
+    )
+    assert "us_ofac_sdn_2026:55025" not in {r["id"] for r in json.loads(narrow.output)["results"]}
+    wanted = runner.invoke(app, ["screen", "Cartel de los Soles", "--topic", "wanted", "--json"])
+    assert json.loads(wanted.output)["results"] == []
+
+
+def test_scan_honours_topic_filters(env, shared_data):
+    article = shared_data / "text" / "news-2025-11-cartel-de-los-soles-fto.txt"
+    every = runner.invoke(app, ["scan", str(article), "--json"])
+    assert every.exit_code == 0, every.output
+    ids = {m["id"] for m in json.loads(every.output)["mentions"]}
+    assert "us_ofac_sdn_2026:55025" in ids
+    no_terror = runner.invoke(
+        app, ["scan", str(article), "--exclude-topic", "crime.terror", "--json"]
+    )
+    kept = {m["id"] for m in json.loads(no_terror.output)["mentions"]}
+    assert "us_ofac_sdn_2026:55025" not in kept
+    assert kept, "the people named in the article are sanctioned but not terror-listed"

@@ -189,6 +189,17 @@ class Entity:
         return hashlib.sha256(canonical_json(self.to_dict()).encode()).hexdigest()
 
 
+def topic_matches(topic: str, wanted: str) -> bool:
+    """FollowTheMoney topics are dotted: the filter ``crime`` covers ``crime.terror``."""
+    return topic == wanted or topic.startswith(wanted + ".")
+
+
+def has_topic(topics: Iterable[str], wanted: Iterable[str]) -> bool:
+    """True if any of ``topics`` falls under any of ``wanted``."""
+    wanted = tuple(wanted)
+    return any(topic_matches(t, w) for t in topics for w in wanted)
+
+
 def make_properties(mapping: dict[str, Iterable[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Build the ``Entity.properties`` tuple from a dict, dropping empty values, sorted."""
     out = []

@@ -41,13 +41,6 @@ def ftm_properties(entity: Entity) -> dict[str, list[str]]:
     return main["properties"]
 
 
-def has_topic(entity_topics: Iterable[str], wanted: Iterable[str]) -> bool:
-    """True if any topic of the entity is one of ``wanted`` or below it (``crime`` covers
-    ``crime.terror``)."""
-    wanted = tuple(wanted)
-    return any(t == w or t.startswith(w + ".") for t in entity_topics for w in wanted)
-
-
 class EntityCache:
     def __init__(self, store: Store, *, max_entries: int = 20_000) -> None:
         self.store = store

@@ -14,10 +14,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from tamiz.api.entities import ListedEntity, entity_summary, has_topic
+from tamiz.api.entities import ListedEntity, entity_summary
 from tamiz.api.errors import ApiError
 from tamiz.api.service import Service
 from tamiz.match import ALGORITHM, DEFAULT_THRESHOLD, MatchResult, Query
+from tamiz.model import has_topic
 from tamiz.screen import LoadedIndex, NoListsLoaded, Screener
 from tamiz.screen.screener import ScreenResponse
 

@@ -12,11 +12,9 @@ import typer
 from rich.table import Table
 
 from tamiz.cli.app import app
-from tamiz.cli.common import console, emit_json, err_console, fail, open_store
+from tamiz.cli.common import JsonFlag, console, emit_json, err_console, fail, open_store
 from tamiz.store import audit
 from tamiz.store.keys import ApiKeyError, Role, create_key, list_keys, revoke_key
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 keys_app = typer.Typer(help="API keys for the HTTP service.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from tamiz.match import DEFAULT_THRESHOLD
 from tamiz.store import Settings, Store
 
 console = Console()
@@ -40,3 +41,27 @@ def parse_day(value: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD)")
+
+
+# -- options several commands share ---------------------------------------------------------
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help=f"Match threshold (default {DEFAULT_THRESHOLD})."),
+]
+DatasetOpt = Annotated[
+    list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets; repeatable.")
+]
+TopicOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--topic",
+        help="Only entities with this FtM topic, e.g. sanction, crime.terror, wanted "
+        "(repeatable; covers sub-topics).",
+    ),
+]
+ExcludeTopicOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude-topic", help="Leave out entities with this topic (repeatable)."),
+]

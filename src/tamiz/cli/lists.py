@@ -9,15 +9,13 @@ import typer
 from rich.table import Table
 
 from tamiz.cli.app import app
-from tamiz.cli.common import console, emit_json, fail, open_store, parse_day
+from tamiz.cli.common import JsonFlag, console, emit_json, fail, open_store, parse_day
 from tamiz.cli.monitoring import after_update
 from tamiz.model import Entity
 from tamiz.sources import DATASETS, FORMATS
 from tamiz.store import EntityRecord, StoreError, UpdateResult, audit
 from tamiz.store.audit import AuditEntry
 from tamiz.store.updates import update_from_mirror, update_from_paths, update_from_publishers
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 def _print_results(results: list[UpdateResult], as_json: bool) -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from tamiz.cli.app import app
-from tamiz.cli.common import console, emit_json, err_console, fail, open_store, parse_day
+from tamiz.cli.common import JsonFlag, console, emit_json, err_console, fail, open_store, parse_day
 from tamiz.match import QueryError
 from tamiz.screen import NoListsLoaded, RecordColumns
 from tamiz.screen.files import InputFileError
@@ -22,7 +22,6 @@ from tamiz.screen.monitor_webhooks import WebhookConfigError, WebhookDispatcher
 from tamiz.store import Store, UpdateResult, cases
 from tamiz.store.cases import CaseError, RunResult
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 BookOpt = Annotated[str, typer.Option("--book", "-b", help="Book of parties.")]
 WorkersOpt = Annotated[
     int | None,

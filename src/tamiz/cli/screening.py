@@ -12,7 +12,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from tamiz.cli.app import app
-from tamiz.cli.common import console, emit_json, fail, open_store, parse_day
+from tamiz.cli.common import (
+    DatasetOpt,
+    ExcludeTopicOpt,
+    JsonFlag,
+    ThresholdOpt,
+    TopicOpt,
+    console,
+    emit_json,
+    fail,
+    open_store,
+    parse_day,
+)
 from tamiz.match import DEFAULT_THRESHOLD, MatchResult, Query, QueryError, compare
 from tamiz.screen import (
     NoListsLoaded,
@@ -27,14 +38,9 @@ from tamiz.screen.records import normalize_date
 from tamiz.store import audit
 from tamiz.store.audit import AuditEntry
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 SchemaOpt = Annotated[
     str | None,
     typer.Option(help="Person, Organization, Company, LegalEntity, Vessel or Airplane."),
-]
-ThresholdOpt = Annotated[
-    float | None,
-    typer.Option(min=0.0, max=1.0, help=f"Match threshold (default {DEFAULT_THRESHOLD})."),
 ]
 
 
@@ -42,9 +48,10 @@ def _print_results(results: list[MatchResult] | tuple[MatchResult, ...]) -> None
     for r in results:
         flag = "[bold red]MATCH[/]" if r.match else "[dim]below[/]"
         programs = " ".join(r.programs[:5])
+        topics = ", ".join(r.topics)
         console.print(
             f"{r.score:.3f} {flag}  [bold]{r.caption}[/]  {r.entity_id}  {r.schema}"
-            f"  [cyan]{programs}[/]",
+            f"  [cyan]{programs}[/]  [magenta]{topics}[/]",
             highlight=False,
         )
         console.print(f"        [dim]{r.explanation.summary}[/]", highlight=False)
@@ -80,12 +87,12 @@ def screen(
         list[str] | None,
         typer.Option("--id", help="Identifier (passport, IMO, BIC...); repeatable."),
     ] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets; repeatable.")
-    ] = None,
+    dataset: DatasetOpt = None,
     as_of: Annotated[
         str | None, typer.Option(help="Screen against the lists as of this date.")
     ] = None,
+    topic: TopicOpt = None,
+    exclude_topic: ExcludeTopicOpt = None,
     threshold: ThresholdOpt = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Most results shown.")] = 10,
     as_json: JsonFlag = False,
@@ -105,7 +112,13 @@ def screen(
     screener = _open_screener()
     try:
         response = screener.screen(
-            query, datasets=dataset, threshold=threshold, limit=limit, as_of=day
+            query,
+            datasets=dataset,
+            threshold=threshold,
+            limit=limit,
+            as_of=day,
+            topics=topic,
+            exclude_topics=exclude_topic,
         )
     except (UnknownDataset, ValueError) as exc:
         fail(str(exc))
@@ -213,9 +226,7 @@ def screen_file_command(
     schema_column: Annotated[
         str | None, typer.Option(help="Column with each row's schema.")
     ] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets; repeatable.")
-    ] = None,
+    dataset: DatasetOpt = None,
     threshold: ThresholdOpt = None,
     limit: Annotated[
         int, typer.Option(min=1, max=100, help="Results kept per row (JSON lines).")

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from tamiz.cli.app import app
-from tamiz.cli.common import console, emit_json, err_console, fail, open_store
+from tamiz.cli.common import (
+    DatasetOpt,
+    ExcludeTopicOpt,
+    JsonFlag,
+    ThresholdOpt,
+    TopicOpt,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    open_store,
+)
 from tamiz.match import DEFAULT_THRESHOLD
 from tamiz.messages import MessageError, PaymentMessage, read_messages
 from tamiz.screen import NoListsLoaded, Screener, UnknownDataset
@@ -22,14 +33,6 @@ from tamiz.store.audit import AuditEntry
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-ThresholdOpt = Annotated[
-    float | None,
-    typer.Option(min=0.0, max=1.0, help=f"Match threshold (default {DEFAULT_THRESHOLD})."),
-]
-DatasetOpt = Annotated[
-    list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets; repeatable.")
-]
 NoAuditOpt = Annotated[
     bool, typer.Option("--no-audit", help="Do not record this run in the audit trail.")
 ]
@@ -59,6 +62,8 @@ def scan(
     file: Annotated[str, typer.Argument(help="Text file to scan, or - for standard input.")],
     threshold: ThresholdOpt = None,
     dataset: DatasetOpt = None,
+    topic: TopicOpt = None,
+    exclude_topic: ExcludeTopicOpt = None,
     as_json: JsonFlag = False,
     no_audit: NoAuditOpt = False,
 ) -> None:
@@ -82,7 +87,9 @@ def scan(
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
     screener = Screener(open_store())
     loaded, scope, snapshots = _loaded(screener, dataset)
-    mentions = TextScanner(loaded.index, threshold=cut, datasets=scope).scan(text)
+    mentions = TextScanner(
+        loaded.index, threshold=cut, datasets=scope, topics=topic, exclude_topics=exclude_topic
+    ).scan(text)
     if not no_audit:
         entry = scan_audit_entry(
             audit.local_actor(), text, mentions, snapshots=snapshots, threshold=cut, source=source

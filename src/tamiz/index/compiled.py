@@ -50,7 +50,7 @@ from tamiz.index.similarity import (
     token_similarity,
     vowel_norm,
 )
-from tamiz.model import Entity, NameKind, Schema
+from tamiz.model import Entity, NameKind, Schema, has_topic
 
 FORMAT_VERSION = 3  # bump whenever the stored layout changes
 
@@ -488,7 +488,7 @@ class CompiledIndex:
     def _topic_mask(self, by_topic: dict[str, list[int]], wanted: frozenset[str]) -> np.ndarray:
         mask = np.zeros(len(self.entity_ids), dtype=bool)
         for topic, ents in by_topic.items():
-            if any(topic == w or topic.startswith(w + ".") for w in wanted):
+            if has_topic((topic,), wanted):
                 mask[ents] = True
         return mask
 

@@ -54,10 +54,8 @@ from tamiz.store.cases import Book, Finding, Party, PartyInput, RunResult, Scope
 
 log = logging.getLogger("tamiz.monitor")
 
-# Results kept per party and search; topic filters are applied after the search, so a book
-# with filters asks for more to keep `LIMIT` after filtering in all but odd cases.
+# Results kept per party and search (topic and dataset filters apply inside the search).
 LIMIT = 10
-FILTERED_LIMIT = 25
 # Retrieval threshold of list entity -> party index searches. Retrieval from the list side
 # measures how much of the *entity's* name a party covers, which for a short party name
 # against a long listed name is well below the forward score; 0.05 keeps every pair a full
@@ -168,9 +166,14 @@ def search_options(
         ]
         if not allowed:
             return None
-    limit = FILTERED_LIMIT if book.include_topics or book.exclude_topics else LIMIT
     threshold = DEFAULT_THRESHOLD if book.threshold is None else book.threshold
-    return {"threshold": threshold, "limit": limit, "datasets": allowed}
+    return {
+        "threshold": threshold,
+        "limit": LIMIT,
+        "datasets": allowed,
+        "topics": book.include_topics or None,
+        "exclude_topics": book.exclude_topics or None,
+    }
 
 
 def _screen_party(
@@ -405,7 +408,7 @@ class Monitor:
         return self.screener.current()
 
     def _findings(
-        self, loaded: LoadedIndex, hits: list[Hit], books: dict[str, Book], parties: list[Party]
+        self, loaded: LoadedIndex, hits: list[Hit], parties: list[Party]
     ) -> list[Finding]:
         by_pk = {p.pk: p for p in parties}
         facts = cases.entity_facts(self.store, loaded.snapshot_ids, {h[1] for h in hits})
@@ -415,8 +418,6 @@ class Monitor:
             fact = facts.get(entity_id)
             if fact is None:  # not in the snapshots the index was built from: stale cache
                 log.warning("%s is not in the active snapshots; skipped", entity_id)
-                continue
-            if not books[party.book].allows(fact.topics):
                 continue
             out.append(
                 Finding(
@@ -457,7 +458,7 @@ class Monitor:
         hits = screen_parties(loaded, parties, books, datasets=datasets, workers=self.workers)
         timings["screen"] = time.perf_counter() - t
         t = time.perf_counter()
-        findings = self._findings(loaded, hits, books, parties)
+        findings = self._findings(loaded, hits, parties)
         scope = Scope(datasets=frozenset(datasets) if datasets is not None else None)
         result = self._record(
             kind="full",
@@ -479,7 +480,7 @@ class Monitor:
         books = self._books()
         parties = cases.active_parties(self.store, pks)
         hits = screen_parties(loaded, parties, books, workers=self.workers)
-        findings = self._findings(loaded, hits, books, parties)
+        findings = self._findings(loaded, hits, parties)
         return self._record(
             kind="parties",
             findings=findings,
@@ -598,7 +599,7 @@ class Monitor:
         books = self._books()
         parties = cases.active_parties(self.store, candidates)
         hits = screen_parties(loaded, parties, books, only=touched, workers=self.workers)
-        findings = self._findings(loaded, hits, books, parties)
+        findings = self._findings(loaded, hits, parties)
         timings["screen"] = time.perf_counter() - t
         t = time.perf_counter()
         run = self._record(

@@ -62,6 +62,8 @@ class ScreenResponse:
     snapshots: dict[str, str]
     algorithm: str = ALGORITHM
     as_of: dt.date | None = None
+    topics: tuple[str, ...] = ()
+    exclude_topics: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -73,6 +75,10 @@ class ScreenResponse:
         }
         if self.as_of:
             out["as_of"] = self.as_of.isoformat()
+        if self.topics:
+            out["topics"] = list(self.topics)
+        if self.exclude_topics:
+            out["exclude_topics"] = list(self.exclude_topics)
         return out
 
 
@@ -179,8 +185,12 @@ class Screener:
         threshold: float | None = None,
         limit: int = 10,
         as_of: dt.date | None = None,
+        topics: Collection[str] | None = None,
+        exclude_topics: Collection[str] | None = None,
         loaded: LoadedIndex | None = None,
     ) -> ScreenResponse:
+        """Screen one query. ``topics`` keeps only entities with one of these FtM topics (or
+        a sub-topic: ``crime`` covers ``crime.terror``); ``exclude_topics`` drops them."""
         loaded = loaded or self.loaded(as_of)
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         if not 0.0 <= threshold <= 1.0:
@@ -188,7 +198,12 @@ class Screener:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         results = loaded.index.search(
-            query, threshold=threshold, limit=limit, datasets=self.check_datasets(loaded, datasets)
+            query,
+            threshold=threshold,
+            limit=limit,
+            datasets=self.check_datasets(loaded, datasets),
+            topics=topics or None,
+            exclude_topics=exclude_topics or None,
         )
         return ScreenResponse(
             query=query,
@@ -199,6 +214,8 @@ class Screener:
                 ds: sn for ds, sn in loaded.snapshot_ids.items() if not datasets or ds in datasets
             },
             as_of=as_of,
+            topics=tuple(topics or ()),
+            exclude_topics=tuple(exclude_topics or ()),
         )
 
     def screen_many(self, queries: Sequence[Query], **kwargs: Any) -> list[ScreenResponse]:

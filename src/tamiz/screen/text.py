@@ -228,6 +228,8 @@ class TextScanner:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         datasets: Collection[str] | None = None,
+        topics: Collection[str] | None = None,
+        exclude_topics: Collection[str] | None = None,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold {threshold} is outside [0, 1]")
@@ -235,6 +237,8 @@ class TextScanner:
         self.mentions_index = MentionIndex.of(index.compiled)
         self.threshold = threshold
         self.datasets = list(datasets) if datasets else None
+        self.topics = tuple(topics) if topics else None
+        self.exclude_topics = tuple(exclude_topics) if exclude_topics else None
         self._search_cache: dict[str, list[MatchResult]] = {}
         self._lemma_cache: dict[str, tuple[str, tuple[Token, ...]]] = {}
 
@@ -330,7 +334,12 @@ class TextScanner:
             return cached
         try:
             results = self.index.search(
-                Query(names=(name,)), threshold=self.threshold, limit=10, datasets=self.datasets
+                Query(names=(name,)),
+                threshold=self.threshold,
+                limit=10,
+                datasets=self.datasets,
+                topics=self.topics,
+                exclude_topics=self.exclude_topics,
             )
         except QueryError:
             results = []
@@ -582,9 +591,14 @@ def scan_text(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     datasets: Collection[str] | None = None,
+    topics: Collection[str] | None = None,
+    exclude_topics: Collection[str] | None = None,
 ) -> list[Mention]:
     """Mentions of listed parties in ``text`` (see the module documentation)."""
-    return TextScanner(index, threshold=threshold, datasets=datasets).scan(text)
+    scanner = TextScanner(
+        index, threshold=threshold, datasets=datasets, topics=topics, exclude_topics=exclude_topics
+    )
+    return scanner.scan(text)
 
 
 def scan_audit_entry(

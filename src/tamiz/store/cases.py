@@ -99,11 +99,6 @@ def four_eyes_default() -> bool:
     return (os.environ.get(FOUR_EYES_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def topic_matches(topic: str, wanted: str) -> bool:
-    """``crime.terror`` matches the filter ``crime`` and ``crime.terror``, not ``crime.t``."""
-    return topic == wanted or topic.startswith(wanted + ".")
-
-
 # -- books --------------------------------------------------------------------------------
 
 
@@ -120,14 +115,6 @@ class Book:
     @property
     def effective_four_eyes(self) -> bool:
         return four_eyes_default() if self.four_eyes is None else self.four_eyes
-
-    def allows(self, topics: Collection[str]) -> bool:
-        """Whether a list entity with these topics may raise an alert in this book."""
-        if self.include_topics and not any(
-            topic_matches(t, w) for t in topics for w in self.include_topics
-        ):
-            return False
-        return not any(topic_matches(t, w) for t in topics for w in self.exclude_topics)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1662,5 +1649,4 @@ __all__ = [
     "remove_parties",
     "runs",
     "snapshot_entities",
-    "topic_matches",
 ]
