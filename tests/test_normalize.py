@@ -31,14 +31,15 @@ def test_control_characters_become_spaces() -> None:
 
 
 def test_dotted_abbreviations_and_initials() -> None:
-    assert texts("EMPRESA S.A. DE C.V.") == ["empresa", "sa", "cv"]
+    assert texts("EMPRESA S.A. DE C.V.", organisation=False) == ["empresa", "sa", "cv"]
+    assert texts("EMPRESA S.A. DE C.V.") == ["enterprise", "jsc", "cv"]
     assert texts("N. Maduro") == ["n", "maduro"]
     assert tokenize("N. Maduro")[0].is_initial
 
 
 def test_legal_forms_are_normalised_and_flagged() -> None:
     toks = tokenize("Gaz-Alyans Limited Liability Company")
-    assert [t.text for t in toks] == ["gaz", "alyans", "llc"]
+    assert [t.text for t in toks] == ["gas", "alyans", "llc"]
     assert [t.legal for t in toks] == [False, False, True]
     assert texts("Open Joint Stock Company Stepnyansky") == ["ojsc", "stepnyansky"]
     # Equivalent forms in other languages share one spelling.
@@ -185,3 +186,25 @@ def test_name_priors() -> None:
     # "Abd" and "Abu" join the name that carries the information.
     abd = tokenize("Abdul Rahman")[0]
     assert token_weight(abd, bits("Abdul")) <= CONNECTIVE_BITS
+
+
+def test_organisation_words_and_translations() -> None:
+    # One concept token per organisation word, whatever the language or script.
+    assert sorted(texts("BANCO NACIONAL DE CUBA")) == sorted(texts("NATIONAL BANK OF CUBA"))
+    assert texts("SARAYA AL-ASHTAR") == ["brigade", "ashtar"]
+    assert texts("AL-ASHTAR BRIGADES") == ["ashtar", "brigade"]
+    assert texts("HARAKAT SHAM AL-ISLAM")[0] == texts("SHAM AL-ISLAM MOVEMENT")[-1] == "movement"
+    assert texts("شركة النور")[0] == texts("Al Nour Company", organisation=True)[-1] == "co"
+    assert texts("OBSCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU MOKRAN") == ["llc", "mokran"]
+    ramor = texts("RAMOR INSAAT ANONIM SIRKETI", organisation=True)
+    assert ramor == ["ramor", "construction", "jsc"]
+    # Articles and prepositions of other languages vanish from organisation names only.
+    groupe = texts("LE GROUPE SALAFISTE POUR LA PREDICATION ET LE COMBAT", organisation=True)
+    assert groupe == ["group", "salafiste", "predication", "combat"]
+    assert texts("Le Duc Tho", organisation=False) == ["le", "duc", "tho"]
+    # Generic words are ordinary tokens with a low weight; legal forms are flagged.
+    bank = tokenize("BANCO")[0]
+    assert bank.text == "bank" and not bank.legal
+    from tamiz.index.names import ORG_WORD_BITS, prior_bits
+
+    assert prior_bits("bank", bank.skel) <= ORG_WORD_BITS

@@ -8,6 +8,8 @@ from importlib import resources
 
 # Information (bits) assumed for a token the prior does not know: a rare name.
 UNKNOWN_BITS = 17.0
+# Information of a generic organisation word (bank, foundation, brigade...).
+ORG_WORD_BITS = 8.0
 
 
 def _lines(name: str) -> list[str]:
@@ -34,7 +36,27 @@ def prior_bits(text: str, skel: str, abjad: bool = False) -> float:
     # much longer than its skeleton has letters the key drops (Hamidawi is not Hamid).
     if abjad or (len(skel) >= 3 and len(text) <= 2 * len(skel) + 1):
         bits = min(bits, table.get("~" + skel, UNKNOWN_BITS))
+    if text in org_word_concepts():
+        bits = min(bits, ORG_WORD_BITS)
     return bits
+
+
+@functools.cache
+def org_word_lines() -> list[tuple[str, bool, list[str]]]:
+    """(concept, legal, spellings) per line of ``org_words.txt``."""
+    out = []
+    for line in _lines("org_words.txt"):
+        head, _, rest = line.partition(":")
+        concept, _, cls = head.strip().partition(" ")
+        spellings = [s.strip().casefold() for s in rest.split(",") if s.strip()]
+        out.append((concept, cls.strip() == "legal", spellings))
+    return out
+
+
+@functools.cache
+def org_word_concepts() -> frozenset[str]:
+    """Concept tokens of generic organisation words (not legal forms): low prior weight."""
+    return frozenset(concept for concept, legal, _ in org_word_lines() if not legal)
 
 
 @functools.cache

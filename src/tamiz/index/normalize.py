@@ -88,128 +88,51 @@ HONORIFICS = _words(
     """
 )
 
-# Organisation words and legal forms -> one spelling. Values are flagged "legal" (low weight).
-_LEGAL_SPELLINGS = {
-    "limited": "ltd",
-    "ltd": "ltd",
-    "company": "co",
-    "comp": "co",
-    "co": "co",
-    "compania": "co",
-    "cia": "co",
-    "companhia": "co",
-    "compagnie": "co",
-    "kompaniya": "co",
-    "corporation": "corp",
-    "corp": "corp",
-    "incorporated": "inc",
-    "inc": "inc",
-    "llc": "llc",
-    "llp": "llp",
-    "lp": "lp",
-    "plc": "plc",
-    "gmbh": "gmbh",
-    "ag": "ag",
-    "kg": "kg",
-    "sa": "sa",
-    "ca": "ca",
-    "sas": "sas",
-    "sarl": "sarl",
-    "srl": "srl",
-    "spa": "spa",
-    "sl": "sl",
-    "bv": "bv",
-    "nv": "nv",
-    "ab": "ab",
-    "as": "as",
-    "oy": "oy",
-    "ooo": "llc",
-    "oao": "ojsc",
-    "zao": "cjsc",
-    "pao": "pjsc",
-    "ao": "ao",
-    "tov": "llc",
-    "pat": "pjsc",
-    "jsc": "jsc",
-    "ojsc": "ojsc",
-    "cjsc": "cjsc",
-    "pjsc": "pjsc",
-    "fze": "fze",
-    "fzco": "fzco",
-    "fzc": "fzc",
-    "fzllc": "fzllc",
-    "dmcc": "dmcc",
-    "pte": "pte",
-    "pvt": "pvt",
-    "private": "pvt",
-    "sdn": "sdn",
-    "bhd": "bhd",
-    "berhad": "bhd",
-    "pty": "pty",
-    "proprietary": "pty",
-    "cv": "cv",
-    "rl": "rl",
-    "eirl": "eirl",
-    "sac": "sac",
-    "saa": "saa",
-    "ltda": "ltda",
-    "limitada": "ltda",
-    "kft": "kft",
-    "doo": "doo",
-    "sro": "sro",
-    "as.": "as",
-    "ou": "ou",
-    "ek": "ek",
-    "group": "group",
-    "grp": "group",
-    "grupo": "group",
-    "holding": "holding",
-    "holdings": "holding",
-    "hldgs": "holding",
-    "international": "international",
-    "intl": "international",
-    "internacional": "international",
-    "international'": "international",
-    "trading": "trading",
-    "trdg": "trading",
-    "enterprise": "enterprise",
-    "enterprises": "enterprise",
-    "ent": "enterprise",
-    "industries": "industry",
-    "industry": "industry",
-    "industrial": "industry",
-    "inds": "industry",
-    "ind": "industry",
-    "technology": "technology",
-    "technologies": "technology",
-    "tech": "technology",
-    "services": "service",
-    "service": "service",
-    "svcs": "service",
-    "svc": "service",
-    "manufacturing": "manufacturing",
-    "mfg": "manufacturing",
-    "association": "association",
-    "assn": "association",
-    "national": "national",
-    "natl": "national",
-    "brothers": "brothers",
-    "bros": "brothers",
-    "management": "management",
-    "mgmt": "management",
-    "department": "department",
-    "dept": "department",
-    "investment": "investment",
-    "investments": "investment",
-    "organization": "organization",
-    "organisation": "organization",
-    "org": "organization",
-    "establishment": "establishment",
-    "est": "establishment",
-    "general": "general",
-    "genl": "general",
-}
-LEGAL_FORMS = frozenset(_LEGAL_SPELLINGS.values())
+# Articles and prepositions of organisation names in other languages (LE GROUPE SALAFISTE
+# POUR LA PREDICATION ET LE COMBAT); dropped from organisation names only ("Le" is a
+# Vietnamese surname).
+ORG_PARTICLES = _words("pour para per fur fuer voor ve va wa le les il het die")
+
+
+@dataclass(frozen=True, slots=True)
+class OrgWords:
+    """The organisation-word dictionary (``tamiz/data/names/org_words.txt``)."""
+
+    words: dict[str, tuple[str, bool]]  # token text -> (concept, legal)
+    phrases: dict[tuple[str, ...], tuple[str, bool]]  # token texts -> (concept, legal)
+    longest: int  # most words in a phrase
+
+
+@functools.cache
+def org_words() -> OrgWords:
+    from tamiz.index.names import org_word_lines
+
+    words: dict[str, tuple[str, bool]] = {}
+    phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
+    for concept, legal, spellings in org_word_lines():
+        words.setdefault(concept, (concept, legal))
+        for spelling in spellings:
+            texts = tuple(t.text for t in tokenize(spelling, organisation=False))
+            if len(texts) == 1:
+                words.setdefault(texts[0], (concept, legal))
+            elif texts:
+                phrases.setdefault(texts, (concept, legal))
+    # Phrases are also recognised with their words already mapped (ltd liability co).
+    for texts, value in list(phrases.items()):
+        mapped = tuple(words.get(t, (t, False))[0] for t in texts)
+        phrases.setdefault(mapped, value)
+    longest = max((len(k) for k in phrases), default=1)
+    return OrgWords(words, phrases, longest)
+
+
+def _legal_forms() -> frozenset[str]:
+    from tamiz.index.names import org_word_lines
+
+    return frozenset(concept for concept, legal, _ in org_word_lines() if legal)
+
+
+# Concept tokens of legal forms and very generic words (ltd, llc, co, group, trading...).
+LEGAL_FORMS = _legal_forms()
 
 
 # -- character classes --------------------------------------------------------------------
@@ -665,48 +588,6 @@ def tokenize(text: str, *, organisation: bool | None = None) -> tuple[Token, ...
     return _postprocess(tokens, organisation)
 
 
-# Multi-word legal forms -> their abbreviation (after single-word mapping).
-_LEGAL_PHRASES = (
-    (("open", "joint", "stock", "co"), "ojsc"),
-    (("closed", "joint", "stock", "co"), "cjsc"),
-    (("public", "joint", "stock", "co"), "pjsc"),
-    (("joint", "stock", "co"), "jsc"),
-    (("ltd", "liability", "co"), "llc"),
-    (("ltd", "liability", "partnership"), "llp"),
-    (("sociedad", "anonima"), "sa"),
-    (("compania", "anonima"), "ca"),
-    (("co", "anonima"), "ca"),
-    (("obshchestvo", "s", "ogranichennoi", "otvetstvennostyu"), "llc"),
-    (("obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"), "llc"),
-    (("tovarystvo", "z", "obmezhenoyu", "vidpovidalnistyu"), "llc"),
-    (("zakrytoe", "aktsionernoe", "obshchestvo"), "cjsc"),
-    (("otkrytoe", "aktsionernoe", "obshchestvo"), "ojsc"),
-    (("publichnoe", "aktsionernoe", "obshchestvo"), "pjsc"),
-    (("aktsionernoe", "obshchestvo"), "jsc"),
-    (("sdn", "bhd"), "sdnbhd"),
-    (("pte", "ltd"), "pteltd"),
-    (("pvt", "ltd"), "pvtltd"),
-    (("pty", "ltd"), "ptyltd"),
-)
-
-
-def _collapse_legal(tokens: list[Token]) -> list[Token]:
-    texts = [t.text for t in tokens]
-    out: list[Token] = []
-    i = 0
-    while i < len(tokens):
-        for phrase, abbrev in _LEGAL_PHRASES:
-            n = len(phrase)
-            if tuple(texts[i : i + n]) == phrase:
-                out.append(Token(abbrev, skeleton(abbrev), tokens[i].script, legal=True))
-                i += n
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
-
-
 def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token, ...]:
     out: list[Token] = []
     n = len(tokens)
@@ -714,6 +595,8 @@ def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token,
         t = tok.text
         if tok.script in (LATIN, TRANSLIT):
             if t in PARTICLES or t in HONORIFICS:
+                continue
+            if organisation and t in ORG_PARTICLES:
                 continue
             if t in SUN_ARTICLES and i + 1 < n and tokens[i + 1].text.startswith(t[1:]):
                 continue
@@ -724,17 +607,97 @@ def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token,
                     if rest:
                         out.append(Token(rest, skeleton(rest), tok.script))
                     continue
-            if organisation is not False and t in _LEGAL_SPELLINGS:
-                canon = _LEGAL_SPELLINGS[t]
-                out.append(Token(canon, skeleton(canon), tok.script, legal=True))
-                continue
         out.append(tok)
     if not out:
         # A name made only of particles/honorifics ("The Base", "Al") keeps its words.
         out = [t for t in tokens if t.text]
-    if organisation is not False and len(out) > 1:
-        out = _collapse_legal(out)
+    if organisation is not False:
+        out = _map_org_words(out)
     return tuple(_join_letter_runs(out))
+
+
+def _map_org_words(tokens: list[Token]) -> list[Token]:
+    """Legal forms and organisation words -> their concept token (phrases first, as
+    written or with their words mapped: limited liability company -> llc)."""
+    table = org_words()
+    words, phrases = table.words, table.phrases
+    texts = [t.text for t in tokens]
+    out: list[Token] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        for k in range(min(table.longest, n - i), 1, -1):
+            raw = tuple(texts[i : i + k])
+            hit = phrases.get(raw) or phrases.get(tuple(words.get(t, (t,))[0] for t in raw))
+            if hit:
+                out.append(_concept(hit, tokens[i]))
+                i += k
+                break
+        else:
+            hit = words.get(texts[i]) or _fuzzy_org_word(texts[i])
+            out.append(_concept(hit, tokens[i]) if hit else tokens[i])
+            i += 1
+    return out
+
+
+# Glued endings of organisation words: the Persian ezafe (Sherkat-e, Kala-ye) and the Arabic
+# construct article (Harakat-ul, Katibat-ul).
+_GLUED_ENDINGS = ("ye", "e", "ul", "ol", "al")
+
+
+@functools.lru_cache(maxsize=8192)
+def _fuzzy_org_word(text: str) -> tuple[str, bool] | None:
+    """The concept of another spelling of a dictionary word (Khayria / Khayriya,
+    Dvizheniye / Dvizhenie, Harakatul / Harakat), or None: a glued ending; a spelling of
+    six letters or more with the vowel key of a dictionary spelling; or, from nine letters,
+    a close transliteration variant. A letter off in a short word is not enough: too many
+    names are one letter from a dictionary word (Sharia / Sharika, Patrol / Petrol)."""
+    if len(text) < 6 or not text.isalpha():
+        return None
+    table = org_words()
+    for ending in _GLUED_ENDINGS:
+        if text.endswith(ending) and len(text) - len(ending) >= 4:
+            hit = table.words.get(text[: -len(ending)])
+            if hit:
+                return hit
+    from tamiz.index.names import prior_table
+    from tamiz.index.similarity import token_similarity, vowel_norm
+
+    if prior_table().get(text, 99.0) < 15.0:
+        return None  # a known personal name (Marin), not a misspelt word
+    norm = vowel_norm(text)
+    by_skel, by_norm = _org_keys()
+    for spelling in by_norm.get(norm, ()):
+        if vowel_norm(spelling)[:1] == norm[:1]:
+            return table.words[spelling]
+    if len(text) >= 9:
+        # Long words: a typo or transliteration variant (Dvizheniye / Dvizhenie).
+        token = Token(text, skeleton(text))
+        for spelling in by_skel.get(token.skel, ()):
+            if spelling[0] != text[0]:
+                continue
+            if token_similarity(token, Token(spelling, skeleton(spelling)))[0] >= 0.9:
+                return table.words[spelling]
+    return None
+
+
+@functools.cache
+def _org_keys() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Dictionary spellings (five letters or more) by skeleton and by vowel key."""
+    from tamiz.index.similarity import vowel_norm
+
+    by_skel: dict[str, list[str]] = {}
+    by_norm: dict[str, list[str]] = {}
+    for spelling in org_words().words:
+        if len(spelling) >= 5 and spelling.isalpha():
+            by_skel.setdefault(skeleton(spelling), []).append(spelling)
+            by_norm.setdefault(vowel_norm(spelling), []).append(spelling)
+    return by_skel, by_norm
+
+
+def _concept(hit: tuple[str, bool], original: Token) -> Token:
+    concept, legal = hit
+    script = original.script if original.script in (LATIN, TRANSLIT) else LATIN
+    return Token(concept, skeleton(concept), script, legal=legal)
 
 
 def _join_letter_runs(tokens: list[Token]) -> list[Token]:

@@ -101,9 +101,9 @@ def abjad_variants(skel: str) -> set[str]:
 _VOWEL_STEPS = (
     (re.compile(r"ph"), "f"),
     (re.compile(r"ck|q"), "k"),
+    (re.compile(r"c(?=[eiy])"), "s"),
     (re.compile(r"(?<=[^aeiouy])e$"), ""),  # French silent final e: Eddine, Amine
     (re.compile(r"(?<=[aeiou])h$"), ""),  # final -ah/-eh: a vowel ending
-    (re.compile(r"c(?=[eiy])"), "s"),
     # Consonant classes, as in the skeleton key: sh/ch/sch, kh, zh/dj/j, g/k/q/c, b/p, v/w.
     (re.compile(r"sch|tch|sh|ch"), "C"),
     (re.compile(r"kh"), "X"),

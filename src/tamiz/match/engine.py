@@ -58,6 +58,8 @@ def _search_chunk(args: tuple[list[Query], dict]) -> list[list[MatchResult]]:
     return [_FORK_INDEX.search(q, **kwargs) for q in queries]
 
 
+# Schemas that may be a person or an organisation: their names are read as typed.
+_ANY_SCHEMA = (Schema.LEGAL_ENTITY, Schema.THING)
 _KIND_Z = np.array([KIND_ADJUST.get(k, 0.0) for k in KINDS])
 _KIND_ADJ_LIST = [KIND_ADJUST.get(k, 0.0) for k in KINDS]
 _ALWAYS_SCORE = 3.0  # log-odds bound (score 0.95) above which a candidate is always scored
@@ -211,8 +213,9 @@ class MatchIndex:
     def _prepare(self, query: Query) -> list[_Prepared]:
         out = []
         for text, tokens in query.prepared:
-            if query.schema is Schema.PERSON:
-                tokens = tokenize(text, organisation=False) or tokens
+            if query.schema is not None and query.schema not in _ANY_SCHEMA:
+                # As the list's names of that schema are read (organisation words, or none).
+                tokens = tokenize(text, organisation=query.schema is not Schema.PERSON) or tokens
             tokens = tokens[:24]
             out.append(_Prepared(text, tokens, [self._ix.query_weight(t) for t in tokens]))
         return out
@@ -625,8 +628,8 @@ def compare(
     org = entity.schema is not Schema.PERSON
     prepared = []
     for text, tokens in left.prepared:
-        if left.schema is Schema.PERSON:
-            tokens = tokenize(text, organisation=False) or tokens
+        if left.schema is not None and left.schema not in _ANY_SCHEMA:
+            tokens = tokenize(text, organisation=left.schema is not Schema.PERSON) or tokens
         tokens = tokens[:24]
         prepared.append(_Prepared(text, tokens, _prior_weights(tokens)))
     best = None
