@@ -3,6 +3,7 @@
     python -m benchmarks.match_dev aliases [--folds 10] [--sample N] [--only SDN|UN] [--out F]
     python -m benchmarks.match_dev clean [--out F]
     python -m benchmarks.match_dev translit [--per-set 1000] [--out F]
+    python -m benchmarks.match_dev retrieval [--queries 600] [--out F]
 
 ``aliases``: the same alias cases and folds as the quality benchmark
 (``evalsets.alias_cases``), searched with tamiz; every case is written as one JSON line with
@@ -12,6 +13,9 @@ and classified by cause. A summary by coarse cause is printed.
 
 ``clean``: the clean-name sets of the benchmark screened against all lists; every alert at
 the default threshold is printed with its explanation.
+
+``retrieval``: the benchmark's retrieval check (indexed search against an exhaustive scan
+over all lists, the speed benchmark's query stream); every entity the search misses.
 
 ``translit``: the transliteration pairs of the benchmark through ``compare``; recall and
 false-match rate per set, misses written out.
@@ -94,6 +98,7 @@ def run(folds: int, sample: int | None, out: Path, only: str | None) -> None:
                     true_score=round(true, 4),
                     direct_score=round(direct.score, 4) if direct else 0.0,
                     direct=direct.explanation.summary if direct else None,
+                    direct_features=direct.explanation.features if direct else None,
                     other_id=other.entity_id if other else None,
                     other_score=round(best_other, 4),
                     other=other.explanation.summary if other else None,
@@ -144,6 +149,32 @@ def clean(out: Path) -> None:
         print(f"{group:24s} {counts[group]:3d} alerts / {n} = {1000 * counts[group] / n:.1f}")
 
 
+def _retrieval_check(index, item, threshold):
+    text, query = item
+    full = {r.entity_id: r for r in index.search_exhaustive(query, threshold=threshold)}
+    got = {r.entity_id for r in index.search(query, threshold=threshold, limit=max(10, len(full)))}
+    return text, {e: r.explanation.summary for e, r in full.items() if e not in got}, len(full)
+
+
+def retrieval(n: int, out: Path) -> None:
+    from benchmarks import speed
+    from benchmarks.corpus import entities_of, load_all_lists
+    from benchmarks.evalsets import speed_queries
+
+    entities = entities_of(load_all_lists())
+    index = MatchIndex.build(entities)
+    queries = [(p.names[0], q) for p in speed_queries(entities, n) if (q := safe_query(p))]
+    checked = speed.fork_map(_retrieval_check, index, queries, DEFAULT_THRESHOLD, processes=2)
+    hits = sum(n for _, _, n in checked)
+    missed = sum(len(m) for _, m, _ in checked)
+    with out.open("wb") as fh:
+        for text, miss, _ in checked:
+            for eid, summary in miss.items():
+                print(f"{text!r} -> {eid}: {summary}")
+                fh.write(orjson.dumps({"query": text, "id": eid, "summary": summary}) + b"\n")
+    print(f"retrieval recall {(hits - missed) / max(hits, 1):.4f} ({hits - missed}/{hits})")
+
+
 def translit(per_set: int, out: Path) -> None:
     from benchmarks.evalsets import translit_pairs
     from tamiz.match import compare
@@ -169,10 +200,11 @@ def translit(per_set: int, out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("mode", choices=("aliases", "clean", "translit"))
+    ap.add_argument("mode", choices=("aliases", "clean", "translit", "retrieval"))
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--sample", type=int, default=None)
     ap.add_argument("--per-set", type=int, default=1000)
+    ap.add_argument("--queries", type=int, default=600)
     ap.add_argument("--only", default=None, help="'SDN' or 'UN'")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -181,6 +213,8 @@ def main() -> None:
         run(args.folds, args.sample, out, args.only)
     elif args.mode == "clean":
         clean(out)
+    elif args.mode == "retrieval":
+        retrieval(args.queries, out)
     else:
         translit(args.per_set, out)
 

@@ -300,3 +300,40 @@ def test_search_finds_vowel_spellings_without_a_shared_deletion() -> None:
     )
     assert [r.entity_id for r in index.search(Query(("Rudi Saliwa",)))] == ["t:23"]
     assert [r.entity_id for r in index.search(Query(("Loubaan Mouchaweh",)))] == ["t:24"]
+
+
+def test_acronyms_of_organisation_names() -> None:
+    from tamiz.match import MatchIndex
+
+    irgc = Entity("t:30", "t", Schema.ORGANIZATION, (Name("ISLAMIC REVOLUTIONARY GUARD CORPS"),))
+    assert matches("IRGC", irgc)
+    ground = Entity("t:31", "t", Schema.ORGANIZATION, (Name("IRGC GROUND FORCES"),))
+    assert matches("ISLAMIC REVOLUTIONARY GUARDS CORPS GROUND FORCE", ground, schema="Organization")
+    bnc = Entity("t:32", "t", Schema.COMPANY, (Name("BANCO NACIONAL DE CUBA"),))
+    assert matches("BNC", bnc, schema="Company")
+    # A name that spells out its own acronym is not penalised for it, on either side.
+    spelled = Entity(
+        "t:33", "t", Schema.ORGANIZATION, (Name("ISLAMIC REVOLUTIONARY GUARD CORPS (IRGC)"),)
+    )
+    assert matches("IRGC", spelled)
+    assert matches("Islamic Revolutionary Guard Corps (IRGC)", irgc)
+    # Persons have no acronyms; other initials are other names.
+    person = Entity("t:34", "t", Schema.PERSON, (Name("Ivan Roman Gorbunov Cherny"),))
+    assert not matches("IRGC", person)
+    assert not matches("IRGC", Entity("t:35", "t", Schema.COMPANY, (Name("IRAN GAS COMPANY"),)))
+    # The index finds the spelled-out name from the acronym and the other way round.
+    index = MatchIndex.build([irgc, ground, bnc])
+    assert index.search(Query(("IRGC",), schema="Organization"))[0].entity_id == "t:30"
+    # (a bare three-letter acronym is weak evidence in a search: 9 bits at most)
+    assert index.search(Query(("BNC",)), threshold=0.5)[0].entity_id == "t:32"
+    found = index.search(Query(("Islamic Revolutionary Guard Corps Ground Forces",)))
+    assert "t:31" in [r.entity_id for r in found]
+
+
+def test_translated_organisation_words() -> None:
+    bnc = Entity("t:36", "t", Schema.COMPANY, (Name("BANCO NACIONAL DE CUBA"),))
+    assert matches("National Bank of Cuba", bnc, schema="Company")
+    ashtar = Entity("t:37", "t", Schema.ORGANIZATION, (Name("AL-ASHTAR BRIGADES"),))
+    assert matches("Saraya al-Ashtar", ashtar, schema="Organization")
+    # Translations do not make different names alike.
+    assert not matches("National Bank of Peru", bnc, schema="Company")

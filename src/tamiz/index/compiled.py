@@ -32,12 +32,14 @@ import orjson
 from tamiz.index.names import nickname_pairs, prior_bits, variant_groups
 from tamiz.index.normalize import (
     ABJAD,
+    ACRONYM_MIN,
     HAN,
     HANGUL,
     LATIN,
     SYLLABIC,
     TRANSLIT,
     Token,
+    acronym_spans,
     skeleton,
     tokenize,
 )
@@ -172,6 +174,9 @@ class CompiledIndex:
         self.skel_del_vid = arrays["skel_del_vid"]
         self.phon_del_hash = arrays["phon_del_hash"]
         self.phon_del_vid = arrays["phon_del_vid"]
+        self.acro_hash = arrays["acro_hash"]
+        self.acro_name = arrays["acro_name"]
+        self.acro_span = arrays["acro_span"]
         self.entity_schema = arrays["entity_schema"]
         self.entity_dataset = arrays["entity_dataset"]
         self.name_text: list[str] = meta["name_text"]
@@ -238,6 +243,7 @@ class CompiledIndex:
         idents: list[list[str]] = []
         genders: list[str | None] = []
         topics: list[list[str]] = []
+        acro: list[tuple[int, int, int]] = []  # (hash of initials, name, start << 5 | end)
         seen_ids: set[str] = set()
         for ent in entities:
             if ent.id in seen_ids:
@@ -272,6 +278,9 @@ class CompiledIndex:
                 name_kind.append(KINDS.index(name.kind.value))
                 name_text.append(name.full)
                 name_head.append(head_mask(name.full, toks, org) if len(toks) <= 24 else 0)
+                if org:
+                    for a, b, letters in acronym_spans(toks[:24]):
+                        acro.append((_h(letters), len(name_toks) - 1, (a << 5) | b))
                 added += 1
             if not added:
                 continue
@@ -339,6 +348,10 @@ class CompiledIndex:
         del_hash, del_vid = _sorted_pairs(dh, dv)
         skel_del_hash, skel_del_vid = _sorted_pairs(sh, sv)
         phon_del_hash, phon_del_vid = _sorted_pairs(ph, pv)
+        acro.sort()
+        acro_hash = np.array([a[0] for a in acro], dtype=np.uint32)
+        acro_name = np.array([a[1] for a in acro], dtype=np.int32)
+        acro_span = np.array([a[2] for a in acro], dtype=np.int16)
 
         arrays = {
             "vocab_script": np.array([SCRIPTS.index(t.script) for t in vocab_tok], dtype=np.uint8),
@@ -357,6 +370,9 @@ class CompiledIndex:
             "skel_del_vid": skel_del_vid,
             "phon_del_hash": phon_del_hash,
             "phon_del_vid": phon_del_vid,
+            "acro_hash": acro_hash,
+            "acro_name": acro_name,
+            "acro_span": acro_span,
             "entity_schema": np.array(schemas, dtype=np.uint8),
             "entity_dataset": np.array(ent_ds, dtype=np.int32),
         }
@@ -605,6 +621,16 @@ class CompiledIndex:
             self._expand_cache.clear()
         self._expand_cache[key] = value
 
+    def acronym_names(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Organisation names with a run of words whose initials are ``text`` (IRGC ->
+        ISLAMIC REVOLUTIONARY GUARD CORPS): (name ids, start << 5 | end of the run)."""
+        if len(text) < ACRONYM_MIN or not text.isalpha() or not len(self.acro_hash):
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int16)
+        h = np.uint32(_h(text))
+        lo = int(np.searchsorted(self.acro_hash, h, side="left"))
+        hi = int(np.searchsorted(self.acro_hash, h, side="right"))
+        return self.acro_name[lo:hi], self.acro_span[lo:hi]
+
     def split_compound(self, token: Token) -> list[tuple[int, int]]:
         """Ways to read a query token as two adjacent list tokens (petrogreen -> petro
         green; khalilzighraybah -> khalil zaghraybah): one part a known token, the other a
@@ -699,6 +725,9 @@ _ARRAYS = (
     "skel_del_vid",
     "phon_del_hash",
     "phon_del_vid",
+    "acro_hash",
+    "acro_name",
+    "acro_span",
     "entity_schema",
     "entity_dataset",
 )

@@ -42,21 +42,28 @@ def prior_bits(text: str, skel: str, abjad: bool = False) -> float:
 
 
 @functools.cache
-def org_word_lines() -> list[tuple[str, bool, list[str]]]:
-    """(concept, legal, spellings) per line of ``org_words.txt``."""
+def org_word_lines() -> list[tuple[str, str, list[str]]]:
+    """(concept, class, spellings) per line of ``org_words.txt``; class is ``legal``,
+    ``generic`` or ``word``."""
     out = []
     for line in _lines("org_words.txt"):
         head, _, rest = line.partition(":")
         concept, _, cls = head.strip().partition(" ")
         spellings = [s.strip().casefold() for s in rest.split(",") if s.strip()]
-        out.append((concept, cls.strip() == "legal", spellings))
+        out.append((concept, cls.strip(), spellings))
     return out
 
 
 @functools.cache
 def org_word_concepts() -> frozenset[str]:
-    """Concept tokens of generic organisation words (not legal forms): low prior weight."""
-    return frozenset(concept for concept, legal, _ in org_word_lines() if not legal)
+    """Concept tokens of generic organisation words (class word): low prior weight."""
+    return frozenset(concept for concept, cls, _ in org_word_lines() if cls == "word")
+
+
+@functools.cache
+def legal_form_concepts() -> frozenset[str]:
+    """Concept tokens of legal forms proper (ltd, llc, jsc), left out of acronyms."""
+    return frozenset(concept for concept, cls, _ in org_word_lines() if cls == "legal")
 
 
 @functools.cache

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from anyascii import anyascii
@@ -50,6 +51,13 @@ class Token:
     skel: str  # vowel-tolerant consonant key (see skeleton())
     script: str = LATIN
     legal: bool = False  # legal form or generic organisation word: low weight
+    # First letter of the word as written when the token starts otherwise (a concept token
+    # of the organisation-word dictionary: SARAYA -> brigade); used for acronyms.
+    initial: str = ""
+
+    @property
+    def first(self) -> str:
+        return self.initial or self.text[:1]
 
     @property
     def is_number(self) -> bool:
@@ -109,7 +117,8 @@ def org_words() -> OrgWords:
 
     words: dict[str, tuple[str, bool]] = {}
     phrases: dict[tuple[str, ...], tuple[str, bool]] = {}
-    for concept, legal, spellings in org_word_lines():
+    for concept, cls, spellings in org_word_lines():
+        legal = cls in ("legal", "generic")
         words.setdefault(concept, (concept, legal))
         for spelling in spellings:
             texts = tuple(t.text for t in tokenize(spelling, organisation=False))
@@ -128,7 +137,7 @@ def org_words() -> OrgWords:
 def _legal_forms() -> frozenset[str]:
     from tamiz.index.names import org_word_lines
 
-    return frozenset(concept for concept, legal, _ in org_word_lines() if legal)
+    return frozenset(c for c, cls, _ in org_word_lines() if cls in ("legal", "generic"))
 
 
 # Concept tokens of legal forms and very generic words (ltd, llc, co, group, trading...).
@@ -697,7 +706,8 @@ def _org_keys() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 def _concept(hit: tuple[str, bool], original: Token) -> Token:
     concept, legal = hit
     script = original.script if original.script in (LATIN, TRANSLIT) else LATIN
-    return Token(concept, skeleton(concept), script, legal=legal)
+    first = original.first if original.script in (LATIN, TRANSLIT) else ""
+    return Token(concept, skeleton(concept), script, legal, first if first != concept[:1] else "")
 
 
 def _join_letter_runs(tokens: list[Token]) -> list[Token]:
@@ -740,16 +750,42 @@ def _split_abd(t: str) -> tuple[str, str]:
             return "abd", ""
         if t.startswith(form) and len(t) - len(form) >= 3:
             rest = t[len(form) :]
+            if form[-1] in "rs" and form[-2] in "aeiou" and rest[0] in "aeiou":
+                rest = form[-1] + rest  # assimilated article written once: Abdurabba
             return "abd", "lah" if rest in _ALLAH else rest
     if len(t) >= 6 and t[3:5] in ("al", "ul", "el") and t[5:6] not in "aeiou":
         return "abd", "lah" if t[5:] in _ALLAH else t[5:]
     if t[3:] in _ALLAH:  # abdalla, abdallah
         return "abd", "lah"
+    if len(t) >= 7 and t[3] not in "aeiouy" and t[4:5] in tuple("aeiou"):
+        return "abd", t[3:]  # no vowel after Abd: Abdrabba, Abdrakhman
     return "", ""
 
 
 # Spellings of "Allah" after Abd (Abdullah, Abdalla, Abdullahi).
 _ALLAH = frozenset(("la", "lah", "lla", "llah", "alla", "allah", "ulla", "ullah", "lahi", "llahi"))
+
+
+ACRONYM_MIN = 3  # letters (two-letter acronyms are too ambiguous to match on)
+ACRONYM_MAX = 8  # words
+
+
+def acronym_spans(tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """(start, end, initials) of every run of three to eight words of an organisation name,
+    the initials of the words as written: ISLAMIC REVOLUTIONARY GUARD CORPS -> irgc,
+    BANCO NACIONAL DE CUBA -> bnc (particles are not words of the run)."""
+    out = []
+    n = min(len(tokens), 16)
+    for s in range(n):
+        letters = ""
+        for e in range(s, min(n, s + ACRONYM_MAX)):
+            t = tokens[e]
+            if t.is_number or not t.text[:1].isalpha() or t.script not in (LATIN, TRANSLIT):
+                break
+            letters += t.first
+            if e - s + 1 >= ACRONYM_MIN:
+                out.append((s, e + 1, letters))
+    return out
 
 
 def token_texts(text: str) -> list[str]:

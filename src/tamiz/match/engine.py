@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,14 @@ from tamiz.index.compiled import (
     token_weight,
 )
 from tamiz.index.names import prior_bits
-from tamiz.index.normalize import ABJAD, Token, skeleton, tokenize
+from tamiz.index.normalize import (
+    ABJAD,
+    ACRONYM_MIN,
+    Token,
+    acronym_spans,
+    skeleton,
+    tokenize,
+)
 from tamiz.index.similarity import token_similarity
 from tamiz.match.explain import AlignedToken, AttributeEffect, Explanation, summarize
 from tamiz.match.query import Query, QueryError
@@ -29,6 +36,7 @@ from tamiz.match.scoring import (
     GENDER_AGREE,
     INITIAL_BITS,
     KIND_ADJUST,
+    Acronym,
     Evidence,
     NameScore,
     confirmed,
@@ -111,6 +119,10 @@ class _Prepared:
     text: str
     tokens: tuple[Token, ...]
     weights: list[float]
+    # Organisation queries: runs of query words that may stand behind a list acronym, and
+    # per index name the list runs a query word is the acronym of.
+    acro: list[Acronym] = field(default_factory=list)
+    acro_hits: dict[int, list[Acronym]] = field(default_factory=dict)
 
 
 def _result(
@@ -217,7 +229,16 @@ class MatchIndex:
                 # As the list's names of that schema are read (organisation words, or none).
                 tokens = tokenize(text, organisation=query.schema is not Schema.PERSON) or tokens
             tokens = tokens[:24]
-            out.append(_Prepared(text, tokens, [self._ix.query_weight(t) for t in tokens]))
+            p = _Prepared(text, tokens, [self._ix.query_weight(t) for t in tokens])
+            if query.schema is not Schema.PERSON:
+                p.acro = acronym_spans(tokens)
+                for t in tokens:
+                    if t.legal or len(t.text) < ACRONYM_MIN or not t.text.isalpha():
+                        continue
+                    names, spans = self._ix.acronym_names(t.text)
+                    for n, span in zip(names.tolist(), spans.tolist(), strict=True):
+                        p.acro_hits.setdefault(n, []).append((span >> 5, span & 31, t.text))
+            out.append(p)
         return out
 
     def _sim_fn(self, memo: dict, exps: list[dict]):
@@ -257,7 +278,17 @@ class MatchIndex:
             adjust = _KIND_ADJ_LIST[kinds[n]]
             heads = ix.name_head_list[n]
             for qi, qp in enumerate(prepared):
-                ns = name_score(qp.tokens, ntoks, qp.weights, nw, sims[qi], vids, n_heads=heads)
+                ns = name_score(
+                    qp.tokens,
+                    ntoks,
+                    qp.weights,
+                    nw,
+                    sims[qi],
+                    vids,
+                    n_heads=heads,
+                    q_acro=qp.acro,
+                    n_acro=qp.acro_hits.get(n, ()),
+                )
                 z = ns.z + adjust
                 if best is None or z > best[0]:
                     best = (z, qi, n, ns)
@@ -305,6 +336,11 @@ class MatchIndex:
             exp = self._confirmable(Token(text, _skel(text), a.script))
             if exp:
                 groups.append(((i, i + 1), p.weights[i] + p.weights[i + 1], exp))
+        for i0, i1, letters in p.acro:
+            vid = ix.vid.get(letters)
+            if vid is not None:
+                # The list writes these query words as their acronym.
+                groups.append((tuple(range(i0, i1)), sum(p.weights[i0:i1]), {vid: (1.0, "")}))
         return groups
 
     def _confirmable(self, token: Token) -> dict[int, tuple[float, str]]:
@@ -330,6 +366,13 @@ class MatchIndex:
         pairs can add."""
         ix = self._ix
         parts = [(pos, w, ix.accumulate([(w, exp)])) for pos, w, exp in self._groups(p)]
+        if p.acro_hits:
+            # A query word that is the acronym of a run of list words.
+            for i, t in enumerate(p.tokens):
+                names = [n for n, runs in p.acro_hits.items() if any(r[2] == t.text for r in runs)]
+                if names:
+                    ids = np.unique(np.array(names, dtype=np.int32))
+                    parts.append(((i,), p.weights[i], (ids, np.full(len(ids), p.weights[i]))))
         parts = [(pos, w, r) for pos, w, r in parts if len(r[0])]
         if not parts:
             return np.empty(0, dtype=np.int32), np.empty(0), np.empty(0, dtype=bool)
@@ -350,12 +393,13 @@ class MatchIndex:
                 covered[i] = True
         single = np.minimum(single, weights)
         total = single.sum(axis=0)
-        for (i, k), dense in compounds:
-            gain = np.minimum(dense, p.weights[i] + p.weights[k]) - single[i] - single[k]
+        for pos, dense in compounds:
+            w = sum(p.weights[i] for i in pos)
+            gain = np.minimum(dense, w) - sum(single[i] for i in pos)
             total += np.maximum(gain, 0.0)
-            ok = dense >= 0.6 * (p.weights[i] + p.weights[k])
-            covered[i] |= ok
-            covered[k] |= ok
+            ok = dense >= 0.6 * w
+            for i in pos:
+                covered[i] |= ok
         return cands, total, covered.all(axis=0)
 
     def candidates(
@@ -631,7 +675,8 @@ def compare(
         if left.schema is not None and left.schema not in _ANY_SCHEMA:
             tokens = tokenize(text, organisation=left.schema is not Schema.PERSON) or tokens
         tokens = tokens[:24]
-        prepared.append(_Prepared(text, tokens, _prior_weights(tokens)))
+        acro = acronym_spans(tokens) if left.schema is not Schema.PERSON else []
+        prepared.append(_Prepared(text, tokens, _prior_weights(tokens), acro))
     best = None
     for name in entity.names:
         if not name.full or not name.full.strip():
@@ -641,8 +686,19 @@ def compare(
             continue
         nw = _prior_weights(ntoks)
         heads = head_mask(name.full, ntoks, org)
+        n_runs = acronym_spans(ntoks) if org else []
         for qp in prepared:
-            ns = name_score(qp.tokens, ntoks, qp.weights, nw, pairwise=True, n_heads=heads)
+            n_acro = [r for r in n_runs if any(t.text == r[2] for t in qp.tokens)]
+            ns = name_score(
+                qp.tokens,
+                ntoks,
+                qp.weights,
+                nw,
+                pairwise=True,
+                n_heads=heads,
+                q_acro=qp.acro if org else (),
+                n_acro=n_acro,
+            )
             z = ns.z + KIND_ADJUST.get(name.kind.value, 0.0)
             if best is None or z > best[0]:
                 best = (z, qp, name, ntoks, nw, ns)

@@ -26,6 +26,8 @@ from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
 from tamiz.model import DateValue, Schema
 
 INITIAL_BITS = 4.0  # information an initial proves about the full name it stands for
+ACRONYM_BITS = 3.0  # information an acronym proves per letter (IRGC: at most 12 bits)
+Acronym = tuple[int, int, str]  # (start, end, initials) of a run of words
 HEAD_FULL_BITS = 10.0  # a missed head name part this informative costs the full penalty
 
 # Name evidence, in bits of information (see name_score): weights of what is left unmatched
@@ -118,11 +120,15 @@ def align(
     n_w: Sequence[float],
     sim: SimFn | None = None,
     n_ids: Sequence[int] | None = None,
+    q_acro: Sequence[Acronym] = (),
+    n_acro: Sequence[Acronym] = (),
 ) -> list[Edge]:
     """Greedy maximum-weight alignment of query tokens to list tokens.
 
     Besides one-to-one pairs it considers two adjacent tokens written as one on the other
-    side (``al zawahiri`` / ``alzawahiri``, ``jin ping`` / ``jinping``).
+    side (``al zawahiri`` / ``alzawahiri``, ``jin ping`` / ``jinping``), and an acronym on
+    one side for a run of words on the other (``IRGC`` / ``ISLAMIC REVOLUTIONARY GUARD
+    CORPS``): ``q_acro``/``n_acro`` are the runs (start, end, initials) of each side.
     """
     nq, nn = len(q_tokens), len(n_tokens)
     cands: list[tuple[float, Edge]] = []
@@ -169,17 +175,31 @@ def align(
                     cands.append(
                         (s * (q_w[i] + n_w[j] + n_w[j + 1]), Edge((i,), (j, j + 1), s, how))
                     )
+    # Acronyms come after word-for-word pairs: a name that spells out its acronym
+    # (ISLAMIC REVOLUTIONARY GUARD CORPS (IRGC)) aligns its words first.
+    acro: list[tuple[float, Edge]] = []
+    for i0, i1, letters in q_acro:
+        for j in range(nn):
+            if n_tokens[j].text == letters:
+                prio = sum(q_w[i0:i1]) + n_w[j]
+                acro.append((prio, Edge(tuple(range(i0, i1)), (j,), 0.9, "acronym")))
+    for j0, j1, letters in n_acro:
+        for i in range(nq):
+            if q_tokens[i].text == letters:
+                prio = q_w[i] + sum(n_w[j0:j1])
+                acro.append((prio, Edge((i,), tuple(range(j0, j1)), 0.9, "acronym")))
     cands.sort(key=lambda c: -c[0])
+    acro.sort(key=lambda c: -c[0])
     used_q: set[int] = set()
     used_n: set[int] = set()
     edges: list[Edge] = []
-    for _, e in cands:
+    for _, e in (*cands, *acro):
+        if len(used_q) == nq or len(used_n) == nn:
+            break
         if used_q.isdisjoint(e.q) and used_n.isdisjoint(e.n):
             edges.append(e)
             used_q.update(e.q)
             used_n.update(e.n)
-            if len(used_q) == nq or len(used_n) == nn:
-                break
     return edges
 
 
@@ -214,6 +234,8 @@ def name_score(
     n_ids: Sequence[int] | None = None,
     pairwise: bool = False,
     n_heads: int = 0,
+    q_acro: Sequence[Acronym] = (),
+    n_acro: Sequence[Acronym] = (),
 ) -> NameScore:
     """Evidence (log-odds) that two names denote the same party.
 
@@ -224,7 +246,7 @@ def name_score(
     ``L = confirmed bits - lq * query bits left - ln * list bits left
     - lc * min(both left) + full-cover bonus``; ``z = (L - L0) / scale``.
     """
-    edges = align(q_tokens, n_tokens, q_w, n_w, sim, n_ids)
+    edges = align(q_tokens, n_tokens, q_w, n_w, sim, n_ids, q_acro, n_acro)
     p = NAME_PARAMS
     wq = sum(q_w) or 1.0
     wn = sum(n_w) or 1.0
@@ -241,6 +263,16 @@ def name_score(
         length = max(
             sum(len(q_tokens[i].text) for i in e.q), sum(len(n_tokens[j].text) for j in e.n)
         )
+        if e.how == "acronym":
+            # The acronym and its words explain each other; what it proves is bounded by
+            # how many acronyms of that length there are.
+            conf_q += eq
+            conf_n += en
+            bits += min(eq, en, ACRONYM_BITS * max(len(e.q), len(e.n)))
+            solid += 1
+            used_q.update(e.q)
+            used_n.update(e.n)
+            continue
         c = confirmed(e.sim, e.how, length)
         if e.how == "initial":
             # An initial proves only its letter.
@@ -263,6 +295,22 @@ def name_score(
         used_n.update(e.n)
     if solid:
         bits += initial_bits  # initials only count beside a real name part
+    for i0, i1, letters in q_acro:
+        # The query's own acronym of words it spells out and that aligned (ISLAMIC
+        # REVOLUTIONARY GUARD CORPS (IRGC)) repeats them.
+        if all(i in used_q for i in range(i0, i1)):
+            for i, t in enumerate(q_tokens):
+                if i not in used_q and t.text == letters:
+                    conf_q += q_w[i]
+                    used_q.add(i)
+    for j0, j1, letters in n_acro:
+        # Likewise a list name that spells out its own acronym, the acronym aligned.
+        run = range(j0, j1)
+        if any(j in used_n for j in run):
+            continue
+        if any(j in used_n and t.text == letters for j, t in enumerate(n_tokens)):
+            conf_n += sum(n_w[j] for j in run)
+            used_n.update(run)
     q_left = max(0.0, wq - conf_q)
     n_left = max(0.0, wn - conf_n)
     q_nums = {t.text for i, t in enumerate(q_tokens) if i not in used_q and t.is_number}
