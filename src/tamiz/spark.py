@@ -16,8 +16,8 @@ row without a result, so every input id appears at least once:
   ``monotonically_increasing_id`` (increasing in input order) when no id column is given;
 - ``rank``: 1 for the best result, 2 for the next...; null for a row without results;
 - ``entity_id``, ``caption``, ``schema``, ``score`` (unrounded), ``match``, ``datasets``,
-  ``programs``, ``explanation`` (the result's explanation as a JSON string): the fields of
-  :meth:`tamiz.match.MatchResult.to_dict`; null (``match`` false) when there is no result;
+  ``programs``, ``topics``, ``explanation`` (the result's explanation as a JSON string): the
+  fields of :meth:`tamiz.match.MatchResult.to_dict`; null (``match`` false) when there is no result;
 - ``error``: why the row could not be screened (no name, a bad date...), else null;
 - ``snapshots``: dataset -> snapshot id of the lists the index was built from (the same map
   on every row of a run).
@@ -72,13 +72,15 @@ RESULT_COLUMNS = (
     "match",
     "datasets",
     "programs",
+    "topics",
     "explanation",
     "error",
     "snapshots",
 )
 _RESULT_DDL = (
     "rank int, entity_id string, caption string, schema string, score double, match boolean, "
-    "datasets array<string>, programs array<string>, explanation string, error string"
+    "datasets array<string>, programs array<string>, topics array<string>, explanation string, "
+    "error string"
 )
 _INPUT_ID = "__tamiz_input_id"
 _RECORD = "__tamiz_record"  # a JSON object of the needed cells (the CLI's staged input)
@@ -317,6 +319,7 @@ _OUTPUT_FIELDS = (
     "match",
     "datasets",
     "programs",
+    "topics",
     "explanation",
     "error",
 )
@@ -359,6 +362,7 @@ def _screen_rows(
                 match=r.match,
                 datasets=list(r.datasets),
                 programs=list(r.programs),
+                topics=list(r.topics),
                 explanation=json.dumps(r.explanation.to_dict(), ensure_ascii=False),
             )
     return source, out
@@ -557,6 +561,7 @@ def result_dict(row: Any) -> dict[str, Any]:
         "match": row["match"],
         "datasets": list(row["datasets"] or ()),
         "programs": list(row["programs"] or ()),
+        "topics": list(row["topics"] or ()),
         "explanation": json.loads(row["explanation"]),
     }
 
