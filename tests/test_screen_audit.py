@@ -136,11 +136,17 @@ def test_cli_screen_file_is_one_audit_record(loaded_store, tmp_path: Path):
     assert verify.exit_code == 0, verify.output
 
 
-def test_cli_refuses_to_show_a_screening_it_cannot_record(loaded_store, monkeypatch):
+def test_cli_refuses_to_show_a_screening_it_cannot_record(loaded_store, monkeypatch, tmp_path):
     def broken(*_args, **_kwargs):
         raise audit.AuditError("database is read-only")
 
-    monkeypatch.setattr(audit, "append", broken)
+    monkeypatch.setattr(audit, "append_many", broken)
     result = runner.invoke(app, ["screen", "Joseph Kony", "--json"])
+    assert result.exit_code == 1
+    assert "could not be recorded" in result.output and "KONY" not in result.output
+    # the same for a text scan: no mention is shown unrecorded
+    article = tmp_path / "article.txt"
+    article.write_text("Joseph Kony of the Lord's Resistance Army was seen again.")
+    result = runner.invoke(app, ["scan", str(article), "--json"])
     assert result.exit_code == 1
     assert "could not be recorded" in result.output and "KONY" not in result.output

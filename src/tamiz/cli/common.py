@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from tamiz.match import DEFAULT_THRESHOLD
-from tamiz.store import Settings, Store
+from tamiz.store import Settings, Store, audit
+from tamiz.store.audit import AuditEntry
 
 console = Console()
 err_console = Console(stderr=True)
@@ -28,6 +30,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print one line to stderr and exit: 2 for bad input, 1 for an operation that failed."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def record_in_audit(store: Store, entries: Sequence[AuditEntry]) -> list[dict[str, object]]:
+    """Append screenings to the audit trail before showing them: a check that cannot be
+    recorded is reported as failed (exit 1) rather than shown unrecorded. The records'
+    references (``seq``, ``hash``)."""
+    try:
+        receipts = audit.append_many(store, entries)
+    except Exception as exc:  # AuditError, or the database refusing the write
+        fail(f"the screening could not be recorded in the audit trail: {exc}", code=1)
+    return [{"seq": r.seq, "hash": r.hash} for r in receipts]
 
 
 def emit_json(data: Any) -> None:

@@ -23,6 +23,7 @@ from tamiz.cli.common import (
     fail,
     open_store,
     parse_day,
+    record_in_audit,
 )
 from tamiz.match import DEFAULT_THRESHOLD, MatchResult, Query, QueryError, compare
 from tamiz.screen import (
@@ -36,7 +37,6 @@ from tamiz.screen.audit import file_entry, screen_entry
 from tamiz.screen.files import InputFileError, count_records, screen_file
 from tamiz.screen.records import normalize_date
 from tamiz.store import audit
-from tamiz.store.audit import AuditEntry
 
 SchemaOpt = Annotated[
     str | None,
@@ -59,16 +59,6 @@ def _print_results(results: list[MatchResult] | tuple[MatchResult, ...]) -> None
 
 def _open_screener() -> Screener:
     return Screener(open_store())
-
-
-def _record(screener: Screener, entry: AuditEntry) -> dict[str, object]:
-    """Append the screening to the audit trail before showing it (a check that cannot be
-    recorded is reported as failed rather than shown unrecorded); the record's reference."""
-    try:
-        receipt = audit.append(screener.store, entry)
-    except Exception as exc:  # AuditError, or the database refusing the write
-        fail(f"the screening could not be recorded in the audit trail: {exc}", code=1)
-    return {"seq": receipt.seq, "hash": receipt.hash}
 
 
 @app.command()
@@ -124,7 +114,7 @@ def screen(
         fail(str(exc))
     except NoListsLoaded as exc:
         fail(str(exc), code=1)
-    recorded = _record(screener, screen_entry(audit.local_actor(), response))
+    (recorded,) = record_in_audit(screener.store, [screen_entry(audit.local_actor(), response)])
     if as_json:
         emit_json({**response.to_dict(), "audit": recorded})
         return
@@ -308,26 +298,28 @@ def screen_file_command(
         fail(str(exc), code=1)
     except NoListsLoaded as exc:
         fail(str(exc), code=1)
-    recorded = _record(
-        screener,
-        file_entry(
-            audit.local_actor(),
-            source=input,
-            output=out,
-            rows=stats.rows,
-            screened=stats.screened,
-            errors=stats.errors,
-            alerts=stats.alerts_detail,
-            snapshots={
-                ds: sn for ds, sn in loaded.snapshot_ids.items() if not dataset or ds in dataset
-            },
-            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-            options={
-                "columns": {k: v for k, v in dataclasses.asdict(columns).items() if v},
-                "datasets": sorted(dataset or []),
-                "limit": limit,
-            },
-        ),
+    (recorded,) = record_in_audit(
+        screener.store,
+        [
+            file_entry(
+                audit.local_actor(),
+                source=input,
+                output=out,
+                rows=stats.rows,
+                screened=stats.screened,
+                errors=stats.errors,
+                alerts=stats.alerts_detail,
+                snapshots={
+                    ds: sn for ds, sn in loaded.snapshot_ids.items() if not dataset or ds in dataset
+                },
+                threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                options={
+                    "columns": {k: v for k, v in dataclasses.asdict(columns).items() if v},
+                    "datasets": sorted(dataset or []),
+                    "limit": limit,
+                },
+            )
+        ],
     )
     summary = {
         "input": str(input),

@@ -20,6 +20,7 @@ from tamiz.cli.common import (
     err_console,
     fail,
     open_store,
+    record_in_audit,
 )
 from tamiz.match import DEFAULT_THRESHOLD
 from tamiz.messages import MessageError, PaymentMessage, read_messages
@@ -29,20 +30,8 @@ from tamiz.screen.payments import error_decision as _error_decision
 from tamiz.screen.text import TextScanner, scan_audit_entry
 from tamiz.sources.common import decode_text
 from tamiz.store import audit
-from tamiz.store.audit import AuditEntry
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
-
-NoAuditOpt = Annotated[
-    bool, typer.Option("--no-audit", help="Do not record this run in the audit trail.")
-]
-
-
-def _record(screener: Screener, entries: list[AuditEntry]) -> None:
-    try:
-        audit.append_many(screener.store, entries)
-    except Exception as exc:  # the result is printed either way; say it was not recorded
-        err_console.print(f"[bold yellow]warning:[/] not recorded in the audit trail: {exc}")
 
 
 def _loaded(screener: Screener, dataset: list[str] | None):
@@ -65,7 +54,6 @@ def scan(
     topic: TopicOpt = None,
     exclude_topic: ExcludeTopicOpt = None,
     as_json: JsonFlag = False,
-    no_audit: NoAuditOpt = False,
 ) -> None:
     """Find every mention of a listed party in a text (news article, any prose)."""
     if file == "-":
@@ -90,11 +78,10 @@ def scan(
     mentions = TextScanner(
         loaded.index, threshold=cut, datasets=scope, topics=topic, exclude_topics=exclude_topic
     ).scan(text)
-    if not no_audit:
-        entry = scan_audit_entry(
-            audit.local_actor(), text, mentions, snapshots=snapshots, threshold=cut, source=source
-        )
-        _record(screener, [entry])
+    entry = scan_audit_entry(
+        audit.local_actor(), text, mentions, snapshots=snapshots, threshold=cut, source=source
+    )
+    record_in_audit(screener.store, [entry])
     if as_json:
         emit_json({"mentions": [m.to_dict() for m in mentions], "snapshots": snapshots})
         return
@@ -118,7 +105,6 @@ def payment(
     threshold: ThresholdOpt = None,
     dataset: DatasetOpt = None,
     as_json: JsonFlag = False,
-    no_audit: NoAuditOpt = False,
 ) -> None:
     """Screen payment messages (pacs.008, pacs.009, pain.001, MT103, MT202): pass or hold.
 
@@ -140,9 +126,8 @@ def payment(
                 decided.append((_error_decision(path.name, item), None))
             else:
                 decided.append((payments.screen(item), item))
-    if not no_audit:
-        actor = audit.local_actor()
-        _record(screener, [audit_entry(actor, d, m) for d, m in decided])
+    actor = audit.local_actor()
+    record_in_audit(screener.store, [audit_entry(actor, d, m) for d, m in decided])
     failed = sum(1 for d, _ in decided if d.error)
     if as_json:
         emit_json([d.to_dict() for d, _ in decided])
