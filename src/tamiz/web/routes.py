@@ -8,7 +8,6 @@ session's CSRF token.
 
 # No ``from __future__ import annotations``: FastAPI reads the ``Annotated`` dependencies
 # below at definition time, and they refer to variables local to ``router()``.
-import contextlib
 import datetime as dt
 import secrets
 from typing import Annotated, Any
@@ -17,7 +16,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
-from tamiz.api import routes_monitoring
 from tamiz.api.errors import ApiError
 from tamiz.api.models import UpdateRequest
 from tamiz.api.routes import admin as admin_routes
@@ -34,9 +32,8 @@ from tamiz.api.service import Service
 from tamiz.match import DEFAULT_THRESHOLD, QueryError
 from tamiz.match import Query as MatchQuery
 from tamiz.model import Schema
-from tamiz.screen import NoListsLoaded
 from tamiz.screen.audit import BatchItem, batch_entry
-from tamiz.store import StoreError, UpdateResult, audit, cases
+from tamiz.store import StoreError, audit, cases
 from tamiz.store.audit import ACTIONS, AuditEntry
 from tamiz.store.keys import Role, verifier
 from tamiz.web import views
@@ -386,32 +383,9 @@ def router(console: Console, service: Service) -> APIRouter:
         return console.render(request, "lists.html", context, user=who, status=status)
 
     async def _update(who: ConsoleUser, body: UpdateRequest) -> list[dict[str, Any]]:
-        # the same steps as POST /admin/update: update job, index swap, monitoring, audit
-        source = admin_routes._check(body)
-        if not service.update_lock.acquire(blocking=False):
-            raise ApiError(409, "an update is already running in this process")
-        try:
-
-            def work() -> list[dict[str, Any]]:
-                results = admin_routes._run_update(service, body)
-                with contextlib.suppress(NoListsLoaded):
-                    service.refresh()
-                routes_monitoring.after_update(
-                    service, [UpdateResult.from_dict(r) for r in results]
-                )
-                return results
-
-            results = await run_in_threadpool(work)
-        finally:
-            service.update_lock.release()
-        activated = {r["dataset"]: r["snapshot"] for r in results if r["status"] == "activated"}
-        entry = AuditEntry(
-            "list_update",
-            who.actor,
-            datasets=activated,
-            details={"source": source, "results": results, "via": f"{PREFIX}/lists"},
+        results, _ = await admin_routes.perform_update(
+            service, body, who.actor, via=f"{PREFIX}/lists"
         )
-        await service.receipt(service.submit(entry))
         return results
 
     # -- alerts ---------------------------------------------------------------------------

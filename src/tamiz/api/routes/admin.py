@@ -76,6 +76,38 @@ def _check(body: UpdateRequest) -> str:
     return sources[0]
 
 
+async def perform_update(
+    service: Service, body: UpdateRequest, actor: str, *, via: str | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A list update as an administrator asks for it (``POST /admin/update``, the console's
+    lists page): the update job in a child process, the index swap, incremental monitoring of
+    the books, and a ``list_update`` audit record. The outcome of every snapshot and the audit
+    record's reference. One update at a time per process (409)."""
+    source = _check(body)
+    if not service.update_lock.acquire(blocking=False):
+        raise ApiError(409, "an update is already running in this process")
+    try:
+
+        def work() -> list[dict[str, Any]]:
+            results = _run_update(service, body)
+            with contextlib.suppress(NoListsLoaded):
+                service.refresh()  # (the watcher thread may have done it already)
+            # re-screen the monitored books against what changed (errors are logged)
+            routes_monitoring.after_update(service, [UpdateResult.from_dict(r) for r in results])
+            return results
+
+        results = await run_in_threadpool(work)
+    finally:
+        service.update_lock.release()
+    activated = {r["dataset"]: r["snapshot"] for r in results if r["status"] == "activated"}
+    details: dict[str, Any] = {"source": source, "results": results}
+    if via:
+        details["via"] = via
+    entry = AuditEntry("list_update", actor, datasets=activated, details=details)
+    recorded = await service.receipt(service.submit(entry))
+    return results, recorded
+
+
 def router(service: Service, auth: Authenticator) -> APIRouter:
     api = APIRouter(route_class=OrjsonRoute)
     admin = Depends(auth.require(Role.ADMIN))
@@ -92,35 +124,11 @@ def router(service: Service, auth: Authenticator) -> APIRouter:
         "when done, with the outcome of every snapshot. One update at a time (409).",
     )
     async def update(body: UpdateRequest, who: Annotated[Principal, admin]) -> JSONResponse:
-        source = _check(body)
-        if not service.update_lock.acquire(blocking=False):
-            raise ApiError(409, "an update is already running in this process")
-        try:
-
-            def work() -> list[dict[str, Any]]:
-                results = _run_update(service, body)
-                with contextlib.suppress(NoListsLoaded):
-                    service.refresh()  # (the watcher thread may have done it already)
-                # re-screen the monitored books against what changed (errors are logged)
-                routes_monitoring.after_update(
-                    service, [UpdateResult.from_dict(r) for r in results]
-                )
-                return results
-
-            results = await run_in_threadpool(work)
-        finally:
-            service.update_lock.release()
+        results, recorded = await perform_update(service, body, who.actor)
         loaded = service.screener.current() if service.ready.is_set() else None
         served = loaded.snapshot_ids if loaded else {}
         activated = {r["dataset"]: r["snapshot"] for r in results if r["status"] == "activated"}
         swapped = bool(activated) and all(served.get(d) == s for d, s in activated.items())
-        entry = AuditEntry(
-            "list_update",
-            who.actor,
-            datasets=activated,
-            details={"source": source, "results": results},
-        )
-        recorded = await service.receipt(service.submit(entry))
         return JSONResponse(
             {
                 "results": results,
