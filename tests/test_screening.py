@@ -318,3 +318,20 @@ def test_scan_honours_topic_filters(env, shared_data):
     kept = {m["id"] for m in json.loads(no_terror.output)["mentions"]}
     assert "us_ofac_sdn_2026:55025" not in kept
     assert kept, "the people named in the article are sanctioned but not terror-listed"
+
+
+def test_top_level_names_are_the_library_classes():
+    import tamiz
+    from tamiz.match import Query, compare
+    from tamiz.screen import Screener
+    from tamiz.store import Store
+
+    assert (tamiz.Screener, tamiz.Store, tamiz.Query, tamiz.compare) == (
+        Screener,
+        Store,
+        Query,
+        compare,
+    )
+    assert set(tamiz.__all__) >= {"Screener", "Store", "Query", "compare", "__version__"}
+    with pytest.raises(AttributeError, match="no attribute 'Screner'"):
+        _ = tamiz.Screner
