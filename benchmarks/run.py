@@ -623,14 +623,28 @@ def save(results: dict, folder: Path, sections: list[str], started: float) -> No
 
 
 def update_readme(summary: str) -> None:
-    """Put the summary tables between the results markers of benchmarks/README.md."""
-    readme = Path(__file__).resolve().parent / "README.md"
-    text = readme.read_text()
-    start, end = "<!-- results:start -->", "<!-- results:end -->"
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        tail = rest.split(end, 1)[1]
-        readme.write_text(f"{head}{start}\n{summary}{end}{tail}")
+    """Put the summary tables between the results markers of benchmarks/README.md and of the
+    project's README.md (which also shows the pictures)."""
+    here = Path(__file__).resolve().parent
+    for readme, pictures in ((here / "README.md", ""), (here.parent / "README.md", PICTURES)):
+        if not readme.exists():
+            continue
+        text = readme.read_text()
+        start, end = "<!-- results:start -->", "<!-- results:end -->"
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            tail = rest.split(end, 1)[1]
+            readme.write_text(f"{head}{start}\n{summary}{pictures}{end}{tail}")
+
+
+# The pictures as the project README shows them (benchmarks/README.md has its own links).
+PICTURES = "".join(
+    f"\n![{alt}](benchmarks/results/{name})\n"
+    for alt, name in (
+        ("precision and recall against threshold on record pairs", "pairs_precision_recall.png"),
+        ("alias recall and clean-name alerts against threshold", "screening_recall_alerts.png"),
+    )
+)
 
 
 def merge_previous(results: dict, path: Path, sections: list[str]) -> dict:
