@@ -64,6 +64,9 @@ def test_search_finds_listed_parties(index: MatchIndex) -> None:
     assert "us_ofac_sdn:12606" in ids(top(index, "معمر القذافي", limit=10))
     assert ids(top(index, "Cartel of the Suns"))[0] == "us_ofac_sdn_2026:55025"
     assert "us_ofac_sdn:2676" in ids(top(index, "Ayman Alzawahiri"))
+    # a title word in a company's name is a word of the name (it used to be dropped)
+    junior = top(index, "Junior International S.A.", schema="Company")
+    assert ids(junior)[0] == "us_ofac_sdn:12976" and junior[0].match
 
 
 def test_results_are_ordered_and_displayable(index: MatchIndex) -> None:

@@ -60,6 +60,10 @@ def test_honorifics_dropped_but_name_kept() -> None:
     assert texts("Dr. Ayman al-Zawahiri") == ["ayman", "zawahiri"]
     # A name made only of particles keeps them rather than vanishing.
     assert texts("The") == ["the"]
+    # In an organisation's name a title is a word of the name, not a title.
+    assert texts("JUNIOR INTERNATIONAL S.A.", organisation=True)[:2] == ["junior", "international"]
+    assert "general" in texts("General Electric Company", organisation=True)
+    assert texts("General Electric Company", organisation=False) == ["electric", "company"]
 
 
 def test_abd_compounds() -> None:

@@ -603,7 +603,11 @@ def _postprocess(tokens: list[Token], organisation: bool | None) -> tuple[Token,
     for i, tok in enumerate(tokens):
         t = tok.text
         if tok.script in (LATIN, TRANSLIT):
-            if t in PARTICLES or t in HONORIFICS:
+            if t in PARTICLES:
+                continue
+            # Titles go from persons' names; in an organisation's name they are part of it
+            # (GENERAL ELECTRIC, JUNIOR INTERNATIONAL S.A., IMAM KHOMEINI RELIEF FOUNDATION).
+            if t in HONORIFICS and not organisation:
                 continue
             if organisation and t in ORG_PARTICLES:
                 continue
