@@ -19,10 +19,12 @@ can match. Nothing ever iterates over all names.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import math
 import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -424,13 +426,14 @@ class CompiledIndex:
     def load(cls, path) -> CompiledIndex:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-        meta = orjson.loads(arrays.pop("meta").tobytes())
-        if meta.get("format") != FORMAT_VERSION or meta.get("version") != INDEX_VERSION:
-            raise ValueError(
-                f"{path}: index version {meta.get('version') or meta.get('format')} is not "
-                f"{INDEX_VERSION} (built by another tamiz version); rebuild it"
-            )
-        return cls(arrays, meta)
+        with _gc_paused():
+            meta = orjson.loads(arrays.pop("meta").tobytes())
+            if meta.get("format") != FORMAT_VERSION or meta.get("version") != INDEX_VERSION:
+                raise ValueError(
+                    f"{path}: index version {meta.get('version') or meta.get('format')} is "
+                    f"not {INDEX_VERSION} (built by another tamiz version); rebuild it"
+                )
+            return cls(arrays, meta)
 
     # -- lookups -----------------------------------------------------------------------
 
@@ -741,3 +744,19 @@ def _sorted_pairs(hashes: list[int], vids: list[int]) -> tuple[np.ndarray, np.nd
 
 
 __all__ = ["INDEX_VERSION", "CompiledIndex", "EntityInfo", "head_mask", "token_weight"]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Turn off the cyclic garbage collector while an index's Python objects are made: they
+    hold no cycles, and in a process with a large heap (a monitoring pass beside a book of
+    parties, an API worker) each collection it would trigger walks the whole heap (loading a
+    100,000-party index took 1.0 s instead of 0.1 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
