@@ -68,6 +68,10 @@ def test_scripts_against_latin_entries(sdn: dict[str, Entity], un: dict[str, Ent
     assert matches("김정은", kim)
     qadhafi = next(e for e in un.values() if e.caption == "MUAMMAR MOHAMMED ABU MINYAR QADHAFI")
     assert matches("معمر القذافي", qadhafi)
+    # a foreign name transcribed into Chinese characters, parts separated by a middle dot
+    maduro = sdn["us_ofac_sdn:22790"]
+    assert matches("尼古拉斯·马杜罗", maduro)
+    assert not matches("尼古拉斯·马杜罗", putin)
 
 
 def test_latin_query_against_native_script_entry(un: dict[str, Entity]) -> None:

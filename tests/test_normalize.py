@@ -75,6 +75,11 @@ def test_abd_compounds() -> None:
 def test_scripts() -> None:
     assert texts("Владимир Путин") == ["vladimir", "putin"]
     assert texts("习近平") == ["xi", "jinping"]
+    assert texts("李克强") == ["li", "keqiang"]  # a Chinese name: surname + given name
+    # a foreign name transcribed into Chinese: one word, pinyin letters read as Latin sounds
+    assert texts("齐卡提洛") == ["chikatiluo"] and texts("鲍茨") == ["baotsi"]
+    assert texts("尼古拉斯·马杜罗") == ["nigulasi", "maduluo"]
+    assert sim("米科拉", "Mykola")[0] >= 0.85 and sim("斯莱克", "Slack")[0] >= 0.85
     kim = tokenize("김정은")
     assert [t.text for t in kim] == ["kim", "jeong", "eun"]
     assert {t.script for t in kim} == {HANGUL}

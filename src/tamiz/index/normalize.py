@@ -397,6 +397,28 @@ _HAN_COMPOUND_SURNAMES = _words(
 )
 
 
+# Characters Chinese uses to transcribe foreign sounds and hardly ever in a Chinese given
+# name (斯 s, 尔 r/l, 特 t, 夫 f/v, 姆 m, 茨 ts; not 克 德 丽 娜, common in given names): a
+# name with one after its first character is a transcribed foreign name, not surname + given.
+_HAN_TRANSCRIPTION = frozenset("斯尔爾特夫姆茨兹茲娅婭诺諾奥奧卡塔瓦蒂洛莱萊科拉普布格顿頓罗羅尼")
+# Pinyin letters as the Latin sounds they transcribe (zh first; the c of ch stays).
+_PINYIN_SOUNDS = (
+    (re.compile("zh"), "j"),
+    (re.compile("x"), "s"),
+    (re.compile("q"), "ch"),
+    (re.compile("c(?!h)"), "ts"),
+)
+
+
+_NAME_DOTS = re.compile("[\u00b7\u30fb\u2027\u2022\u22c5\uff65]")
+
+
+def _pinyin_as_latin(word: str) -> str:
+    for pattern, sound in _PINYIN_SOUNDS:
+        word = pattern.sub(sound, word)
+    return word
+
+
 @functools.lru_cache(maxsize=4096)
 def _han_tokens(chunk: str, alone: bool = True) -> tuple[Token, ...]:
     from pypinyin import lazy_pinyin
@@ -406,6 +428,11 @@ def _han_tokens(chunk: str, alone: bool = True) -> tuple[Token, ...]:
         return ()
     syllables = [s.lower() for s in lazy_pinyin(han)]
     syllables = [_SPLIT.sub("", s) for s in syllables]
+    if len(han) >= 2 and any(ch in _HAN_TRANSCRIPTION for ch in han[1:]):
+        # A foreign name transcribed (米科拉 Mykola, 鲍威尔 Powell): one word, compared by its
+        # sounds, with pinyin letters read as the Latin sounds they stand for.
+        word = _pinyin_as_latin("".join(syllables))
+        return (Token(word, syllabic_skeleton(word), SYLLABIC),)
     if len(han) <= 1:
         parts = syllables
     elif not alone and len(han) <= 3:
@@ -417,7 +444,7 @@ def _han_tokens(chunk: str, alone: bool = True) -> tuple[Token, ...]:
         parts = [syllables[0], "".join(syllables[1:])]
     else:
         # Longer runs are transliterated foreign names: one word, compared leniently.
-        word = "".join(syllables)
+        word = _pinyin_as_latin("".join(syllables))
         return (Token(word, syllabic_skeleton(word), SYLLABIC),)
     return tuple(Token(p, skeleton(p), HAN) for p in parts if p)
 
@@ -584,7 +611,10 @@ def tokenize(text: str, *, organisation: bool | None = None) -> tuple[Token, ...
         if script in ("arabic", "hebrew"):
             tokens.extend(_abjad_tokens(chunk, script))
         elif script == "han":
-            tokens.extend(_han_tokens(chunk, alone))
+            # Transcribed foreign names separate their parts with a middle dot (尼古拉斯·马杜罗).
+            parts = [p for p in _NAME_DOTS.split(chunk) if p]
+            for part in parts:
+                tokens.extend(_han_tokens(part, alone and len(parts) == 1))
         elif script == "hangul":
             tokens.extend(_hangul_tokens(chunk, alone))
         elif script == "kana":
