@@ -80,6 +80,27 @@ def test_scripts() -> None:
     assert texts("齐卡提洛") == ["chikatiluo"] and texts("鲍茨") == ["baotsi"]
     assert texts("尼古拉斯·马杜罗") == ["nigulasi", "maduluo"]
     assert sim("米科拉", "Mykola")[0] >= 0.85 and sim("斯莱克", "Slack")[0] >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("Кренцель", "Krenzel"),  # German z for ts
+        ("Якубовская", "Jakubowska"),  # Polish j, w and -ska
+        ("Войткевич", "Wojtkiewicz"),  # Polish cz for ch
+        ("Цейтцлер", "Zeitzler"),
+        ("Хайтам", "Haytham"),  # kh for h
+    ],
+)
+def test_cyrillic_spellings_of_foreign_names(cyrillic: str, latin: str) -> None:
+    assert sim(cyrillic, latin)[0] >= 0.85
+    assert sim(latin, cyrillic)[0] >= 0.85
+
+
+def test_cyrillic_spellings_keep_other_names_apart() -> None:
+    assert sim("Кренцель", "Kessler")[0] < MIN_SIMILARITY
+    assert sim("Хайтам", "Hartmann")[0] < MIN_SIMILARITY
+    assert sim("Войткевич", "Wojciechowski")[0] < MIN_SIMILARITY
     kim = tokenize("김정은")
     assert [t.text for t in kim] == ["kim", "jeong", "eun"]
     assert {t.script for t in kim} == {HANGUL}

@@ -20,6 +20,7 @@ from tamiz.index.normalize import (
     SYLLABIC,
     TRANSLIT,
     Token,
+    skeleton,
     syllabic_skeleton,
 )
 
@@ -189,6 +190,50 @@ def _edit_similarity(a: str, b: str) -> float:
     return 1.0 - d / longest
 
 
+# How other languages write the sounds a romanised Cyrillic name spells kh, ts, zh, ch, sh,
+# y: English/Italian/Spanish, German, Polish, Czech/Slovak/Croatian (diacritics dropped).
+_FOREIGN_SPELLINGS = tuple(
+    (re.compile("|".join(sorted(table, key=len, reverse=True))), table)
+    for table in (
+        {"kh": "h", "dzh": "j", "ts": "z", "iy$": "i"},
+        {"kh": "ch", "ts": "z", "sh": "sch", "shch": "sch", "y": "j", "ch": "tsch", "v": "w"},
+        {
+            "kh": "ch",
+            "ts": "c",
+            "sh": "sz",
+            "shch": "szcz",
+            "ch": "cz",
+            "zh": "z",
+            "y": "j",
+            "iy$": "i",
+            "aya$": "a",
+            "v": "w",
+            "ye": "ie",
+        },
+        {"kh": "ch", "g": "h", "ts": "c", "sh": "s", "ch": "c", "zh": "z", "y": "j", "dzh": "dz"},
+    )
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def _foreign_spelling_similarity(cyr: str, latin_skel: str) -> float:
+    """0.9 when a foreign spelling of the romanised Cyrillic ``cyr`` has the skeleton
+    ``latin_skel``, 0.85 when it is a letter away (long names only), else 0."""
+    best = 0.0
+    for pattern, table in _FOREIGN_SPELLINGS:
+        spelled = pattern.sub(lambda m, t=table: t.get(m.group()) or t[m.group() + "$"], cyr)
+        key = skeleton(spelled)
+        if key == latin_skel and len(key) >= 3:
+            return 0.9
+        if (
+            len(key) >= 4
+            and key[0] == latin_skel[:1]
+            and OSA.distance(key, latin_skel, score_cutoff=1) <= 1
+        ):
+            best = 0.85
+    return best
+
+
 def token_similarity(q: Token, v: Token) -> tuple[float, str]:
     """(similarity in [0, 1], how). Below MIN_SIMILARITY the tokens count as different."""
     a, b = q.text, v.text
@@ -253,6 +298,13 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
         raw = 1.0 - OSA.distance(a, b) / max(len(a), len(b))
         if raw >= 0.6 and sk_b in (sk_a.replace("X", "C"), sk_a.replace("k", "h")):
             return max(0.85, edit), "translit"
+    if (q.script == TRANSLIT) != (v.script == TRANSLIT) and sk_a != sk_b:
+        # A Cyrillic spelling of a name other languages write their way (Krentsel / Krenzel,
+        # Yakubovskaya / Jakubowska, Voytkevich / Wojtkiewicz).
+        cyr, lat = (a, sk_b) if q.script == TRANSLIT else (b, sk_a)
+        found = _foreign_spelling_similarity(cyr, lat)
+        if found:
+            return max(found, edit), "translit"
     if len(a) >= 4 and len(b) >= 4 and (a == b + "s" or b == a + "s"):
         return 0.95, "edit"  # plural: STAR / STARS
     if sk_a == sk_b:
