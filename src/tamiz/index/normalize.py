@@ -242,9 +242,9 @@ def skeleton(token: str) -> str:
 
 
 def syllabic_skeleton(token: str) -> str:
-    """Skeleton with the sounds kana and Hangul do not distinguish merged: r/l, v/b, f/w
-    (fu for v), j/y, d/t."""
-    for a, b in (("r", "l"), ("v", "b"), ("f", "w"), ("j", "y")):
+    """Skeleton with the sounds kana and Hangul do not distinguish merged: r/l, v/b/f/p
+    (Hangul writes f with its p, kana v with its b), j/y, d/t."""
+    for a, b in (("r", "l"), ("v", "b"), ("f", "b"), ("j", "y")):
         token = token.replace(a, b)
     return skeleton(token).replace("d", "t")
 
