@@ -321,6 +321,19 @@ _HEBREW_SKEL = {
     "ת": "t",
 }
 _HEBREW_VOWELISH = frozenset("אע")
+_GERESH = "\u05f3"
+_HEBREW_GERESH = re.compile("(?<=[\u05d2\u05d6\u05e6\u05e5\u05ea\u05d3])['\u2019\u05f3]")
+# Letter + geresh -> a stand-in the skeleton table maps to the sound: j, zh, ch, th, dh.
+_HEBREW_GERESH_SKEL = {
+    "\u05d2" + _GERESH: "\u05f0",  # ג' j
+    "\u05d6" + _GERESH: "\u05f0",  # ז' zh
+    "\u05e6" + _GERESH: "\u05f1",  # צ' ch
+    "\u05e5" + _GERESH: "\u05f1",  # ץ' ch
+    "\u05ea" + _GERESH: "\u05ea",  # ת' th
+    "\u05d3" + _GERESH: "\u05d3",  # ד' dh
+}
+_HEBREW_GERESH_LETTERS = re.compile("|".join(_HEBREW_GERESH_SKEL))
+_HEBREW_SKEL.update({"\u05f0": "J", "\u05f1": "C"})
 _HEBREW_MARKS = re.compile("[\u0591-\u05c7]")
 
 
@@ -381,10 +394,19 @@ def _abjad_tokens(chunk: str, script: str) -> list[Token]:
                 tokens.append(Token(text, skel, ABJAD))
     else:
         chunk = _HEBREW_MARKS.sub("", chunk)
-        for word in re.split(r"[^\u05d0-\u05ea]+", chunk):
-            if not word:
+        # A geresh after gimel, zayin, tsadi, tav or dalet makes another sound (ג'ורג' George,
+        # ביץ' -vich): part of the word, not a break between two.
+        chunk = _HEBREW_GERESH.sub(_GERESH, chunk)
+        for word in re.split(r"[^\u05d0-\u05ea\u05f3]+", chunk):
+            if not word.strip(_GERESH):
                 continue
-            skel = _abjad_skeleton(word, _HEBREW_SKEL, _HEBREW_VOWELISH, "ו", "י")
+            skel = _abjad_skeleton(
+                _HEBREW_GERESH_LETTERS.sub(lambda m: _HEBREW_GERESH_SKEL[m.group()], word),
+                _HEBREW_SKEL,
+                _HEBREW_VOWELISH,
+                "ו",
+                "י",
+            )
             text = _SPLIT.sub("", anyascii(word).lower()) or skel
             if skel:
                 tokens.append(Token(text, skel, ABJAD))
