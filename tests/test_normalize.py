@@ -80,6 +80,10 @@ def test_scripts() -> None:
     assert texts("齐卡提洛") == ["chikatiluo"] and texts("鲍茨") == ["baotsi"]
     assert texts("尼古拉斯·马杜罗") == ["nigulasi", "maduluo"]
     assert sim("米科拉", "Mykola")[0] >= 0.85 and sim("斯莱克", "Slack")[0] >= 0.85
+    # Arabic writes a foreign ch with ta + shin, and a foreign v with fa
+    assert sim("مكسيموفتش", "Maximovich")[0] >= 0.85
+    assert sim("بافلوفيتش", "Pavlovich")[0] >= 0.85
+    assert sim("فريد", "Reid")[0] < MIN_SIMILARITY  # a leading fa stays
     # a Hebrew geresh changes its letter's sound rather than ending a word
     assert [t.skel for t in tokenize("ג'ורג' סורוס")] == ["JrJ", "srs"]
     assert sim("סטוג'קה", "Stojka")[0] >= 0.85

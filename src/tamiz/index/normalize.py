@@ -388,7 +388,9 @@ def _abjad_tokens(chunk: str, script: str) -> list[Token]:
     tokens: list[Token] = []
     if script == "arabic":
         for word in _arabic_words(chunk):
-            skel = _abjad_skeleton(word, _ARABIC_SKEL, _ARABIC_VOWELISH, _ARABIC_W, _ARABIC_Y)
+            # ta + shin is how Arabic writes a foreign ch (Maksimovich, Krachkovsky).
+            spelled = word.replace("تش", "ش") if len(word) > 3 else word
+            skel = _abjad_skeleton(spelled, _ARABIC_SKEL, _ARABIC_VOWELISH, _ARABIC_W, _ARABIC_Y)
             text = _SPLIT.sub("", anyascii(word).lower()) or skel
             if skel:
                 tokens.append(Token(text, skel, ABJAD))

@@ -95,6 +95,10 @@ def abjad_variants(skel: str) -> set[str]:
             out |= {v.replace(a, b) for v in out}
         if len(out) > 16:
             break
+    if "f" in skel[1:]:
+        # fa inside a word also writes a foreign v, which a Latin skeleton drops there
+        # (بافلوفيتش Pavlovich)
+        out |= {v[:1] + v[1:].replace("f", "") for v in out}
     out.discard(skel)
     return out
 
