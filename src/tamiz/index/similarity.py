@@ -84,7 +84,15 @@ _KOREAN_STEPS = (
 
 # Letters an abjad uses for foreign sounds: jim for a hard g (Ignatik), zay for a final s
 # (Stammers), Hebrew pe for f, yod for j.
-_ABJAD_ALTERNATIVES = (("J", "k"), ("z", "s"), ("b", "f"), ("y", "J"), ("f", "w"))
+_ABJAD_ALTERNATIVES = (
+    ("J", "k"),
+    ("z", "s"),
+    ("b", "f"),
+    ("y", "J"),
+    ("f", "w"),
+    ("d", "z"),  # Persian reads dad and dhal as z (رضا Reza / Rida)
+    ("t", "s"),  # and tha as s (ثريا Sorayya / Thuraya)
+)
 
 
 def abjad_variants(skel: str) -> set[str]:
@@ -292,6 +300,8 @@ def token_similarity(q: Token, v: Token) -> tuple[float, str]:
             return (0.95 if len(sk_a) >= 3 else 0.9), "translit"
         if q.script == ABJAD and len(sk_a) >= 3 and sk_b in abjad_variants(sk_a):
             return 0.9, "translit"
+        if q.script == ABJAD and len(sk_a) >= 3 and sk_b[:2] == "al" and sk_b[2:] == sk_a:
+            return 0.9, "translit"  # the article written solid on the Latin side: Elsahar
         if len(sk_a) >= 4 and len(sk_b) >= 4 and OSA.distance(sk_a, sk_b, score_cutoff=1) <= 1:
             return max(0.85 if sk_a[0] == sk_b[0] else 0.8, edit), "translit"
         if edit >= MIN_SIMILARITY:
