@@ -623,6 +623,9 @@ def _chunks(text: str) -> list[tuple[str, str]]:
     return runs
 
 
+# Tokens are immutable: a name met again (a list entry compared with many queries, the same
+# customer name in many payments) is not analysed again.
+@functools.lru_cache(maxsize=1 << 15)
 def tokenize(text: str, *, organisation: bool | None = None) -> tuple[Token, ...]:
     """Tokens of one name. ``organisation`` False skips legal-form mapping (persons)."""
     text = clean_text(text).casefold()

@@ -15,6 +15,7 @@ The score is ``sigmoid(z)``; ``z`` (log-odds) is the sum of
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,12 @@ GENDER_CONTRADICT = -2.0
 SCHEMA_INCOMPATIBLE = -12.0
 
 SimFn = Callable[[int, Token, int, Token], tuple[float, str]]
+
+
+# Record-to-record comparison (compare, compare-file) meets the same pairs of tokens again
+# and again; a search over the index has its own per-token cache (CompiledIndex), where this
+# one would only cost lookups.
+_pair_similarity = functools.lru_cache(maxsize=1 << 16)(token_similarity)
 
 
 def sigmoid(z: float) -> float:
@@ -138,7 +145,7 @@ def align(
             if sim is not None and n_ids is not None:
                 s, how = sim(i, qt, n_ids[j], n_tokens[j])
             else:
-                s, how = token_similarity(qt, n_tokens[j])
+                s, how = _pair_similarity(qt, n_tokens[j])
             if s >= MIN_SIMILARITY:
                 cands.append((s * (q_w[i] + n_w[j]), Edge((i,), (j,), s, how)))
     # Compounds: only where the parts are not all matched exactly already.
