@@ -172,6 +172,8 @@ def _script_of(ch: str) -> str:
 
 def clean_text(text: str) -> str:
     """NFKC, control/format characters to spaces, whitespace collapsed."""
+    if text.isascii() and text.isprintable():  # most names: nothing to normalise
+        return " ".join(text.split())
     text = unicodedata.normalize("NFKC", text)
     out = []
     for ch in text:
@@ -206,6 +208,7 @@ _LATIN_CLASS = str.maketrans({"c": "k", "q": "k", "g": "k", "v": "w", "p": "b", 
 _VOWELS = frozenset("aeiou")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def skeleton(token: str) -> str:
     """Vowel-tolerant consonant key of a lowercase ASCII token.
 
@@ -596,6 +599,8 @@ def _latin_words(chunk: str) -> list[str]:
 
 def _chunks(text: str) -> list[tuple[str, str]]:
     """Split text into runs of one script class (whitespace and punctuation kept in runs)."""
+    if text.isascii():
+        return [("latin", text)] if text else []
     runs: list[tuple[str, str]] = []
     has_kana = any(0x3040 <= ord(c) <= 0x30FF for c in text)
     cur_script = None
