@@ -89,6 +89,13 @@ def test_search_does_not_alert(index: MatchIndex) -> None:
         assert r.schema != "Vessel"
 
 
+def test_korean_name_with_another_given_name(index: MatchIndex) -> None:
+    # Korean names have one given name: a second one makes another person, not a middle name
+    found = top(index, "김영철")
+    assert found and "KIM" in found[0].caption.upper() and found[0].match
+    assert not top(index, "영철 하윤 김"), "Kim Yong Chol with a second given name"
+
+
 def test_dataset_filter_and_threshold(index: MatchIndex) -> None:
     only_un = index.search(Query(("Muammar Qadhafi",)), datasets={"un_sc"}, limit=10)
     assert only_un and all(r.datasets == ("un_sc",) for r in only_un)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tamiz.index.normalize import Token, skeleton
+from tamiz.index.normalize import HANGUL, Token, skeleton
 from tamiz.index.similarity import MIN_SIMILARITY, token_similarity
 from tamiz.model import DateValue, Schema
 
@@ -319,6 +319,9 @@ def name_score(
             conf_n += sum(n_w[j] for j in run)
             used_n.update(run)
     q_left = max(0.0, wq - conf_q)
+    # A Korean name has one given name: Hangul syllables of the query left unmatched are a
+    # name the listed person does not have, not a middle name (광수 승민 최 / Choe Kwang Su).
+    q_left += sum(q_w[i] for i, t in enumerate(q_tokens) if i not in used_q and t.script == HANGUL)
     n_left = max(0.0, wn - conf_n)
     q_nums = {t.text for i, t in enumerate(q_tokens) if i not in used_q and t.is_number}
     n_nums = {t.text for j, t in enumerate(n_tokens) if j not in used_n and t.is_number}
