@@ -63,7 +63,8 @@ def presented_key(request: Request) -> str | None:
     return key.strip() if key and key.strip() else None
 
 
-def _client(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The caller's address (rate limits of failed log-ins, audit of console sessions)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -75,7 +76,7 @@ class Authenticator:
     async def principal(self, request: Request) -> Principal:
         service = self.service
         if not service.config.auth:
-            return Principal("anonymous", Role.ADMIN, f"ip:{_client(request)}")
+            return Principal("anonymous", Role.ADMIN, f"ip:{client_address(request)}")
         presented = presented_key(request)
         if presented is None:
             raise ApiError(
@@ -88,7 +89,7 @@ class Authenticator:
             info = await run_in_threadpool(verifier(service.store).authenticate, presented)
             self.front.put(presented, info)
         if info is None:
-            wait = service.auth_failures.take(f"ip:{_client(request)}")
+            wait = service.auth_failures.take(f"ip:{client_address(request)}")
             if wait:
                 raise ApiError(
                     429,

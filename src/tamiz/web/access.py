@@ -20,7 +20,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from tamiz.api.auth import Principal
+from tamiz.api.auth import Principal, client_address
 from tamiz.api.errors import ApiError
 from tamiz.api.service import Service
 from tamiz.store.audit import AuditEntry
@@ -198,7 +198,7 @@ class Console:
         if session.key_id == ANONYMOUS_KEY:
             if self.auth:
                 return None
-            principal = Principal("anonymous", Role.ADMIN, f"ip:{_client(request)}")
+            principal = Principal("anonymous", Role.ADMIN, f"ip:{client_address(request)}")
             return ConsoleUser(principal, "anonymous", session, self._csrf(session))
         if not self.auth:
             return None
@@ -291,14 +291,6 @@ class Console:
 
     def redirect(self, url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def client_address(request: Request) -> str:
-    return _client(request)
 
 
 def login_redirect(next_url: str) -> Response:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
+from tamiz.api.auth import client_address
 from tamiz.api.errors import ApiError
 from tamiz.api.models import UpdateRequest
 from tamiz.api.routes import admin as admin_routes
@@ -43,7 +44,6 @@ from tamiz.web.access import (
     Console,
     ConsoleError,
     ConsoleUser,
-    client_address,
     login_cookie_name,
     safe_next,
     session_cookie_name,
