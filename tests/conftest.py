@@ -23,6 +23,7 @@ def shared_data() -> Path:
 
 # -- stores: SQLite by default, and the same tests against a real PostgreSQL server -------
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import uuid  # noqa: E402
 
@@ -90,3 +91,78 @@ def store(store_settings):
     s = Store.open(store_settings)
     yield s
     s.close()
+
+
+# -- a real `tamiz serve` process ----------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _serve_tamiz(
+    home: Path,
+    database_url: str,
+    *,
+    log: Path,
+    workers: int = 2,
+    env: dict[str, str | None] | None = None,
+    ready_in_a_row: int = 10,
+):
+    """``tamiz serve`` on a free loopback port, its output in ``log``; yields the base URL
+    once ``/readyz`` answered ``ready_in_a_row`` times in a row (connections land on every
+    worker), and stops the process afterwards."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "TAMIZ_HOME": str(home),
+        "TAMIZ_DATABASE_URL": database_url,
+        "TAMIZ_API_REFRESH_INTERVAL": "0.5",
+        "TAMIZ_API_RATE_LIMIT": "0",
+        **(env or {}),
+    }
+    environment = {k: v for k, v in environment.items() if v is not None}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tamiz", "serve", f"--port={port}", f"--workers={workers}"],
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline, ok = time.monotonic() + 120, 0
+        while ok < ready_in_a_row:
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, f"server not ready: {log.read_text()[-3000:]}"
+            try:
+                ok = ok + 1 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200 else 0
+            except httpx.HTTPError:
+                ok = 0
+            time.sleep(0.05 if ok else 0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def serve_tamiz():
+    """``serve_tamiz(home, database_url, log=..., workers=2, env=...)``: a context manager
+    running ``tamiz serve`` (an ``env`` value of None removes that variable)."""
+    return _serve_tamiz

@@ -11,10 +11,6 @@ screenshot under tests/artifacts/ and must log no console error.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,14 +56,8 @@ def _browser_or_skip() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, lists_dir) -> Iterator[dict]:
+def server(tmp_path_factory, lists_dir, serve_tamiz) -> Iterator[dict]:
     """``tamiz serve`` on a free loopback port over a store with the UN list and the 2026
     SDN excerpt; keys for every role; a book of three parties screened through the API."""
     _browser_or_skip()
@@ -84,33 +74,13 @@ def server(tmp_path_factory, lists_dir) -> Iterator[dict]:
         }
     finally:
         store.close()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TAMIZ_HOME": str(home),
-        "TAMIZ_DATABASE_URL": settings.database_url,
-        "TAMIZ_API_REFRESH_INTERVAL": "1",
-    }
-    env.pop("TAMIZ_WEB_SECRET", None)  # the workers must share the secret file
-    log = (home / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tamiz", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (home / "serve.log").read_text()
-            assert time.monotonic() < deadline, "the server did not become ready"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
+    # the workers must share the console's secret file: no TAMIZ_WEB_SECRET
+    with serve_tamiz(
+        home,
+        settings.database_url,
+        log=home / "serve.log",
+        env={"TAMIZ_API_REFRESH_INTERVAL": "1", "TAMIZ_WEB_SECRET": None},
+    ) as base:
         added = httpx.post(
             f"{base}/monitor/parties",
             json={"book": "retail", "parties": PARTIES},
@@ -125,13 +95,6 @@ def server(tmp_path_factory, lists_dir) -> Iterator[dict]:
         ).json()["alerts"]
         assert any(a["party_id"] == "c-1001" for a in alerts), alerts
         yield {"base": base, "keys": keys, "alerts": alerts, "home": home}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,12 @@ append to one audit chain, which ``tamiz audit verify`` then checks.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -33,12 +32,6 @@ QUERY = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Joseph K
 PICKUP_LIMIT = 30.0  # seconds; a replica picks an update up in ~1-5 s on an idle machine
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def tamiz_env(home: Path, database_url: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -47,38 +40,6 @@ def tamiz_env(home: Path, database_url: str) -> dict[str, str]:
         "TAMIZ_API_REFRESH_INTERVAL": "0.5",
         "TAMIZ_API_RATE_LIMIT": "0",
     }
-
-
-@contextmanager
-def replica(home: Path, database_url: str, workers: int, log: Path):
-    """A ``tamiz serve`` process; yields its base URL once every worker answers."""
-    port = free_port()
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tamiz", "serve", f"--port={port}", f"--workers={workers}"],
-            env=tamiz_env(home, database_url),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline, ok = time.monotonic() + 120, 0
-        while ok < 10:  # several answers in a row: connections land on every worker
-            assert process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"replica not ready: {log.read_text()[-3000:]}"
-            try:
-                ok = ok + 1 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200 else 0
-            except httpx.HTTPError:
-                ok = 0
-            time.sleep(0.05 if ok else 0.3)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Load:
@@ -145,7 +106,7 @@ class Load:
 
 
 def test_replicas_pick_up_updates_without_failed_or_mixed_responses(
-    postgres_url, tmp_path, lists_dir
+    postgres_url, tmp_path, lists_dir, serve_tamiz
 ):
     un = lists_dir / "un_sc"
     loader_home = tmp_path / "loader"
@@ -164,7 +125,9 @@ def test_replicas_pick_up_updates_without_failed_or_mixed_responses(
     with ExitStack() as stack:
         bases = {
             name: stack.enter_context(
-                replica(home, postgres_url, workers, tmp_path / f"replica-{name}.log")
+                serve_tamiz(
+                    home, postgres_url, workers=workers, log=tmp_path / f"replica-{name}.log"
+                )
             )
             for (name, home), workers in zip(homes.items(), (2, 1), strict=True)
         }

@@ -3,14 +3,9 @@ update swapped in under load (on SQLite and PostgreSQL, through real HTTP)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -42,50 +37,6 @@ def test_no_auth_refuses_a_non_loopback_address(host, tmp_path, monkeypatch):
     assert not (tmp_path / "tamiz.db").exists()  # refused before touching anything
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(settings, workers: int = 2):
-    port = free_port()
-    env = {
-        **os.environ,
-        "TAMIZ_HOME": str(settings.home),
-        "TAMIZ_DATABASE_URL": settings.database_url,
-        "TAMIZ_API_REFRESH_INTERVAL": "0.5",
-        "TAMIZ_API_RATE_LIMIT": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tamiz", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline, ok = time.monotonic() + 120, 0
-        while ok < 10:  # every worker answers (connections spread over them)
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "server not ready"
-            try:
-                ok = ok + 1 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200 else 0
-            except httpx.HTTPError:
-                ok = 0
-            time.sleep(0.05 if ok else 0.3)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def served_store(store, lists_dir):
     un = lists_dir / "un_sc" / "consolidated-2025-11-20.xml"
@@ -96,10 +47,12 @@ def served_store(store, lists_dir):
 
 
 @pytest.mark.slow
-def test_two_workers_append_to_one_chain(served_store: Store, store_settings):
+def test_two_workers_append_to_one_chain(served_store: Store, store_settings, serve_tamiz):
     _, key = create_key(served_store, "two-workers", "reader")
     start = audit.head(served_store)[0]
-    with serving(store_settings, workers=2) as base:
+    with serve_tamiz(
+        store_settings.home, store_settings.database_url, log=store_settings.home / "serve.log"
+    ) as base:
         results: list[tuple[int, int | None]] = []
 
         def hammer() -> None:
@@ -125,11 +78,13 @@ def test_two_workers_append_to_one_chain(served_store: Store, store_settings):
 
 @pytest.mark.slow
 def test_update_under_load_swaps_without_a_failed_or_mixed_response(
-    served_store: Store, store_settings, lists_dir
+    served_store: Store, store_settings, lists_dir, serve_tamiz
 ):
     _, key = create_key(served_store, "load", "admin")
     old = {ds: sn.id for ds, sn in served_store.active_snapshots().items()}
-    with serving(store_settings, workers=2) as base:
+    with serve_tamiz(
+        store_settings.home, store_settings.database_url, log=store_settings.home / "serve.log"
+    ) as base:
         stop = threading.Event()
         seen: list[tuple[int, dict | None, float]] = []
 
