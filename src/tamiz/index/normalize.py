@@ -322,6 +322,8 @@ _HEBREW_SKEL = {
     "ר": "r",
     "ש": "C",
     "ת": "t",
+    "\u05f0": "J",  # stand-ins for ג' / ז' and צ' / ץ' (see _HEBREW_GERESH_SKEL)
+    "\u05f1": "C",
 }
 _HEBREW_VOWELISH = frozenset("אע")
 _GERESH = "\u05f3"
@@ -336,7 +338,6 @@ _HEBREW_GERESH_SKEL = {
     "\u05d3" + _GERESH: "\u05d3",  # ד' dh
 }
 _HEBREW_GERESH_LETTERS = re.compile("|".join(_HEBREW_GERESH_SKEL))
-_HEBREW_SKEL.update({"\u05f0": "J", "\u05f1": "C"})
 _HEBREW_MARKS = re.compile("[\u0591-\u05c7]")
 
 
